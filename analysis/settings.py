@@ -1,0 +1,62 @@
+"""The one Settings object (pydantic-settings, env prefix ``SREWB_``).
+
+Nothing reads environment variables at import time: callers build ``Settings()`` (or
+``Settings(data_dir=...)``) and pass it down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
+
+
+class Settings(BaseSettings):
+    """Configuration for the app, the CLI and the tests."""
+
+    model_config = SettingsConfigDict(env_prefix="SREWB_", extra="ignore")
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "data" / "runtime", description="DuckDB file + artifacts + LanceDB")
+    backend: str = Field(default="offline", description="offline | bedrock")
+
+    # Limits (also documented in the README; upload size mirrors .streamlit/config.toml)
+    max_upload_mb: int = 200
+    max_decompressed_mb: int = 1024
+    max_compression_ratio: float = 200.0
+    max_archive_entries: int = 2000
+    max_archive_depth: int = 2
+    max_line_chars: int = 64_000
+    max_image_pixels: int = 60_000_000
+    analysis_time_budget_s: float = 600.0
+
+    # Bedrock
+    bedrock_region: str = "us-east-1"
+    bedrock_profile: str | None = None
+    bedrock_endpoint_url: str | None = None
+    bedrock_model_log: str = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+    bedrock_model_metrics: str = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+    bedrock_model_vision: str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    bedrock_model_supervisor: str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    bedrock_max_steps: int = 6
+    bedrock_budget_usd: float = 2.0
+    bedrock_timeout_s: float = 60.0
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "workbench.duckdb"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.data_dir / "artifacts"
+
+    @property
+    def kb_uri(self) -> str:
+        return str(self.data_dir / "kb")
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
