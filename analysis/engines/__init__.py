@@ -1,0 +1,1 @@
+"""Deterministic analysis engines: logs, metrics, screenshots, timeline, confidence."""

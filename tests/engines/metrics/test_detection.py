@@ -1,0 +1,82 @@
+"""detect_series and causal_scores on synthetic series with known answers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.engines.metrics import causal_scores, detect_series
+
+
+def _minutes(n: int, start: str = "2024-03-12T11:00:00Z") -> np.ndarray:
+    return pd.date_range(start, periods=n, freq="1min").to_numpy()
+
+
+def test_level_shift_found_at_its_onset_with_direction_and_magnitude():
+    rng = np.random.default_rng(1)
+    x = 0.05 + 0.01 * rng.standard_normal(240)
+    x[142:] += 1.4
+    anomalies, changes = detect_series(_minutes(240), x)
+    assert len(changes) == 1
+    cp = changes[0]
+    assert cp.time == datetime(2024, 3, 12, 13, 22, tzinfo=timezone.utc)
+    assert cp.direction == "up" and cp.after > 1.3 and cp.before < 0.1
+    assert any(a.kind == "level_shift" and a.direction == "up" for a in anomalies)
+
+
+def test_short_pulse_is_a_spike_and_noise_alone_is_quiet():
+    rng = np.random.default_rng(2)
+    x = 1.0 + 0.02 * rng.standard_normal(240)
+    quiet_a, quiet_c = detect_series(_minutes(240), x)
+    assert quiet_a == [] and quiet_c == []
+    x[141:147] += 0.8
+    anomalies, _ = detect_series(_minutes(240), x)
+    assert len(anomalies) == 1
+    a = anomalies[0]
+    assert a.direction == "up" and a.start == datetime(2024, 3, 12, 13, 21, tzinfo=timezone.utc)
+    assert a.magnitude == pytest.approx(0.8, abs=0.15)
+
+
+def test_dip_direction_down():
+    rng = np.random.default_rng(3)
+    x = 100 + rng.standard_normal(300)
+    x[200:203] = 20
+    anomalies, _ = detect_series(_minutes(300), x)
+    assert [a.direction for a in anomalies] == ["down"]
+    assert anomalies[0].kind == "dip"
+
+
+def test_daily_seasonality_does_not_alarm():
+    rng = np.random.default_rng(4)
+    n = 288 * 5  # five days of 5-minute samples
+    t = np.arange(n)
+    x = 50 + 30 * np.sin(2 * np.pi * t / 288) + rng.standard_normal(n)
+    ts = pd.date_range("2024-01-01", periods=n, freq="5min").to_numpy()
+    anomalies, changes = detect_series(ts, x)
+    assert changes == [] and anomalies == []
+
+
+def test_causal_scores_are_causal_and_bounded():
+    rng = np.random.default_rng(5)
+    x = 10 + rng.standard_normal(500)
+    x[400] = 40
+    ts = _minutes(500)
+    s = causal_scores(ts, x)
+    assert s.shape == (500,) and np.all((s >= 0) & (s <= 1))
+    assert s[400] == s.max() and s[400] > 0.9
+    # changing the future does not change the past
+    y = x.copy()
+    y[450:] += 100
+    np.testing.assert_allclose(causal_scores(ts, y)[:450], s[:450])
+
+
+def test_nan_and_unsorted_input_are_tolerated():
+    x = np.r_[np.ones(50), np.full(50, 5.0)]
+    x[10] = np.nan
+    ts = _minutes(100)
+    order = np.random.default_rng(6).permutation(100)
+    _, changes = detect_series(ts[order], x[order])
+    assert len(changes) == 1 and changes[0].direction == "up"
