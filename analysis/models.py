@@ -346,7 +346,7 @@ class RunInfo(BaseModel):
     id: str
     incident_id: str
     backend: str
-    status: Literal["running", "completed", "failed", "interrupted"]
+    status: Literal["running", "completed", "failed", "interrupted", "cancelled"]
     started_at: datetime
     finished_at: datetime | None = None
     seconds: float | None = None

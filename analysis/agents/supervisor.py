@@ -1,0 +1,33 @@
+"""Supervisor agent: reconciles the other agents' evidence into ranked, evidence-backed hypotheses."""
+
+from __future__ import annotations
+
+from analysis.agents.base import AgentContext
+from analysis.models import AgentReport, ArtifactKind
+
+
+class SupervisorAgent:
+    """Runs the reasoning engine (``analysis.engines.reasoning``) over everything the agents found."""
+
+    name = "supervisor"
+
+    def run(self, ctx: AgentContext) -> AgentReport:
+        from analysis.engines.reasoning import reason
+        from analysis.engines.reasoning.models import EvidenceBundle
+
+        ctx.progress("supervisor", "building the timeline and service graph")
+        notes = []
+        for art in ctx.of_kind(ArtifactKind.note):
+            notes.append("\n".join(art.lines()))
+        similar = []
+        if ctx.knowledge is not None:
+            ctx.progress("supervisor", "looking for similar past incidents")
+            similar = ctx.knowledge.similar_for(ctx.incident, ctx.reports)
+        bundle = EvidenceBundle(incident=ctx.incident, logs=ctx.engine_outputs.get("log", []),
+                                metrics=ctx.engine_outputs.get("metrics", []),
+                                screenshots=ctx.engine_outputs.get("vision", []), notes=notes, similar=similar)
+        result = reason(bundle)
+        ctx.engine_outputs["supervisor"] = [result]
+        ctx.progress("supervisor", f"{len(result.hypotheses)} hypotheses"
+                                   + (" (inconclusive)" if result.inconclusive else ""))
+        return AgentReport(agent="supervisor", hypotheses=result.hypotheses, gaps=result.gaps)

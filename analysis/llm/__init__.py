@@ -1,0 +1,1 @@
+"""LLM backends behind one protocol: ``offline`` (default, deterministic), ``scripted`` (tests), ``bedrock``."""

@@ -1,0 +1,113 @@
+"""The analysis pipeline: log -> metrics -> vision -> supervisor, each refined by the chosen backend.
+
+Pure with respect to storage: takes loaded artifacts, returns an :class:`IncidentReport`. A failing
+agent or backend degrades the report (a named gap), it never loses the run. See
+:mod:`analysis.workflow` for the stored variant used by the app and the CLI ``--db``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from analysis.agents.base import Agent, AgentContext, Progress
+from analysis.agents.loaded import LoadedArtifact
+from analysis.agents.log_agent import LogAgent
+from analysis.agents.metrics_agent import MetricsAgent
+from analysis.agents.supervisor import SupervisorAgent
+from analysis.agents.vision_agent import VisionAgent
+from analysis.errors import AnalysisError, WorkbenchError
+from analysis.llm.offline import OfflineBackend
+from analysis.models import AgentReport, Gap, IncidentInput, IncidentReport
+from analysis.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def default_agents() -> list[Agent]:
+    return [LogAgent(), MetricsAgent(), VisionAgent(), SupervisorAgent()]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _noop(agent: str, message: str) -> None:
+    return None
+
+
+def analyze(incident: IncidentInput, artifacts: Sequence[LoadedArtifact], *, settings: Settings,
+            backend: Any = None, clock: Callable[[], datetime] = _now, progress: Progress = _noop,
+            incident_id: str = "", run_id: str = "", knowledge: Any = None,
+            agents: Sequence[Agent] | None = None, cancelled: Callable[[], bool] = lambda: False) -> IncidentReport:
+    """Run every agent in order and assemble the report."""
+    backend = backend or OfflineBackend()
+    ctx = AgentContext(incident=incident, artifacts=list(artifacts), settings=settings, clock=clock,
+                       progress=progress, incident_id=incident_id, run_id=run_id, knowledge=knowledge)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    for agent in agents or default_agents():
+        if cancelled():
+            raise AnalysisError("The analysis was cancelled; earlier results are unchanged.")
+        if time.perf_counter() - started > settings.analysis_time_budget_s:
+            ctx.reports[agent.name] = AgentReport(agent=agent.name, degraded=True, degraded_reason="time budget exceeded",
+                                                  gaps=[Gap(what=f"{agent.name} agent", why="the analysis time budget "
+                                                            f"({settings.analysis_time_budget_s:.0f} s) ran out",
+                                                            would_settle="raise SREWB_ANALYSIS_TIME_BUDGET_S or upload less")])
+            continue
+        t0 = time.perf_counter()
+        progress(agent.name, "started")
+        try:
+            report = agent.run(ctx)
+        except WorkbenchError as exc:
+            report = AgentReport(agent=agent.name, degraded=True, degraded_reason=str(exc),
+                                 gaps=[Gap(what=f"{agent.name} agent", why=str(exc))])
+        except Exception as exc:  # an engine bug must not lose the run
+            log.exception("agent %s failed", agent.name)
+            report = AgentReport(agent=agent.name, degraded=True, degraded_reason=f"{type(exc).__name__}: {exc}",
+                                 gaps=[Gap(what=f"{agent.name} agent", why=f"internal error ({type(exc).__name__}: {exc})",
+                                           would_settle="report this file to the workbench maintainers")])
+        if backend.name != "offline":
+            try:
+                report = backend.refine(agent.name, ctx, report)
+            except Exception as exc:  # backends translate their own errors; this is the last net
+                log.exception("backend %s failed for %s", backend.name, agent.name)
+                report = report.model_copy(update={"degraded": True, "degraded_reason": str(exc)})
+                report.gaps.append(Gap(what=f"{backend.name} {agent.name} agent", why=str(exc),
+                                       would_settle="the offline result is shown instead"))
+        report.seconds = round(time.perf_counter() - t0, 3)
+        timings[agent.name] = report.seconds
+        ctx.reports[agent.name] = report
+        progress(agent.name, f"done in {report.seconds:.1f} s")
+    return assemble(ctx, timings, backend.name, clock(), incident_id, run_id)
+
+
+def assemble(ctx: AgentContext, timings: dict[str, float], backend: str, created_at: datetime,
+             incident_id: str, run_id: str) -> IncidentReport:
+    """Merge agent reports and the supervisor's engine output into one report."""
+    sup = ctx.reports.get("supervisor")
+    sup_out = (ctx.engine_outputs.get("supervisor") or [None])[0]
+    findings = [f for name in ("log", "metrics", "vision") if name in ctx.reports for f in ctx.reports[name].findings]
+    gaps: list[Gap] = []
+    for rep in ctx.reports.values():
+        for g in rep.gaps:
+            if g not in gaps:
+                gaps.append(g)
+    similar = []
+    if ctx.knowledge is not None and sup_out is not None:
+        similar = getattr(sup_out, "similar", []) or []
+    report = IncidentReport(
+        incident_id=incident_id, run_id=run_id, title=ctx.incident.title, created_at=created_at, backend=backend,
+        hypotheses=sup.hypotheses if sup else [], findings=findings,
+        timeline=getattr(sup_out, "timeline", []) if sup_out else [],
+        service_graph=getattr(sup_out, "service_graph", []) if sup_out else [],
+        gaps=gaps, similar=similar, agents=list(ctx.reports.values()),
+        inconclusive=bool(getattr(sup_out, "inconclusive", not (sup and sup.hypotheses))),
+        timings={**timings, "total": round(sum(timings.values()), 3)},
+        degraded=any(r.degraded for r in ctx.reports.values()),
+        artifacts=[a.id for a in ctx.artifacts],
+    )
+    return report

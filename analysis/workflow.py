@@ -1,0 +1,158 @@
+"""Stored workflows shared by the app and the CLI: upload into an incident, run and store an analysis.
+
+Pages and CLI commands call these instead of orchestrating store + ingest + pipeline themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from analysis.agents.base import Progress
+from analysis.agents.loaded import LoadedArtifact
+from analysis.errors import IngestError, WorkbenchError
+from analysis.ingest.prepare import PreparedBatch, Rejection, prepare_files
+from analysis.models import Artifact, Incident, IncidentInput, IncidentReport, RunInfo
+from analysis.pipeline import analyze
+from analysis.settings import Settings
+from analysis.store import Store
+
+
+@dataclass
+class UploadOutcome:
+    """What happened to a batch of uploads."""
+
+    added: list[Artifact] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    incident: IncidentInput | None = None
+
+
+def upload(store: Store, incident_id: str, files: Sequence[tuple[str, bytes]], settings: Settings) -> UploadOutcome:
+    """Validate every file first, then store the accepted ones; rejected files store nothing."""
+    store.get_incident(incident_id)
+    batch: PreparedBatch = prepare_files(list(files), settings)
+    out = UploadOutcome(rejected=batch.rejected, incident=batch.incident)
+    for f in batch.files:
+        out.added.append(store.add_artifact(incident_id, f.name, f.data, f.kind, f.detected_format, f.notes))
+    return out
+
+
+def load_artifacts(store: Store, incident_id: str, settings: Settings) -> list[LoadedArtifact]:
+    return [LoadedArtifact(a, store.read_artifact(a), settings) for a in store.list_artifacts(incident_id)]
+
+
+def run_stored_analysis(store: Store, incident_id: str, settings: Settings, *, backend: Any = None,
+                        progress: Progress | None = None, knowledge: Any = None,
+                        cancelled: Callable[[], bool] = lambda: False) -> tuple[RunInfo, IncidentReport]:
+    """Start a run, analyse every artifact of the incident, store the report (earlier runs are kept)."""
+    incident = store.get_incident(incident_id)
+    backend_name = getattr(backend, "name", "offline")
+    run = store.start_run(incident_id, backend_name)
+    try:
+        artifacts = load_artifacts(store, incident_id, settings)
+        report = analyze(incident, artifacts, settings=settings, backend=backend, clock=store.clock,
+                         progress=progress or (lambda a, m: None), incident_id=incident_id, run_id=run.id,
+                         knowledge=knowledge, cancelled=cancelled)
+    except WorkbenchError as exc:
+        store.fail_run(run.id, str(exc), status="cancelled" if "cancelled" in str(exc) else "failed")
+        raise
+    except BaseException as exc:
+        store.fail_run(run.id, f"{type(exc).__name__}: {exc}")
+        raise
+    return store.finish_run(run.id, report), report
+
+
+# ---------------------------------------------------------------------- files and folders from disk
+_SKIP_NAMES = {"truth.json"}
+
+
+def read_paths(paths: Sequence[str | Path], settings: Settings) -> tuple[IncidentInput | None, list[tuple[str, bytes]]]:
+    """Collect ``(relative name, bytes)`` from files and folders (``logs/``, ``metrics/``, ``screenshots/``,
+    ``incident.json``), refusing devices, FIFOs and symlink loops with one sentence."""
+    from analysis.ingest.prepare import parse_incident_json
+
+    incident: IncidentInput | None = None
+    files: list[tuple[str, bytes]] = []
+    for raw in paths:
+        p = Path(raw)
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            raise IngestError(f"{raw} does not exist: check the path.") from None
+        except OSError as exc:
+            raise IngestError(f"{raw} cannot be read ({exc.strerror}): check the path (a symlink loop?).") from None
+        if stat.S_ISDIR(st.st_mode):
+            for root, dirs, names in os.walk(p, followlinks=False):
+                dirs.sort()
+                for n in sorted(names):
+                    fp = Path(root) / n
+                    rel = fp.relative_to(p).as_posix()
+                    if n in _SKIP_NAMES or n.startswith("."):
+                        continue
+                    if n == "incident.json" and Path(root) == p:
+                        incident = parse_incident_json(_read_regular(fp), str(fp))
+                        continue
+                    files.append((rel, _read_regular(fp)))
+        else:
+            if p.name == "incident.json":
+                incident = parse_incident_json(_read_regular(p), str(p))
+            else:
+                files.append((p.name, _read_regular(p)))
+    if not files:
+        raise IngestError("No files to analyse were found: pass log, CSV or screenshot files, or a folder holding them.")
+    return incident, files
+
+
+def _read_regular(p: Path) -> bytes:
+    try:
+        st = p.lstat()
+        if stat.S_ISLNK(st.st_mode):
+            st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise IngestError(f"{p} is not a regular file (device, FIFO or socket): pass ordinary files only.")
+        return p.read_bytes()
+    except IngestError:
+        raise
+    except OSError as exc:
+        raise IngestError(f"{p} cannot be read ({exc.strerror}): check the path and permissions.") from None
+
+
+def analyze_paths(paths: Sequence[str | Path], settings: Settings, *, incident: IncidentInput | None = None,
+                  store: Store | None = None, backend: Any = None, progress: Progress | None = None,
+                  knowledge: Any = None) -> tuple[IncidentReport, UploadOutcome, Incident | None]:
+    """The CLI ``analyze``: read paths, validate, analyse; stored when ``store`` is given."""
+    found, files = read_paths(paths, settings)
+    incident = incident or found or IncidentInput(title=f"Analysis of {', '.join(Path(p).name for p in paths)}"[:300])
+    if store is not None:
+        inc = store.create_incident(incident, actor="cli")
+        outcome = upload(store, inc.id, files, settings)
+        if not outcome.added:
+            raise IngestError(_all_rejected(outcome))
+        _run, report = run_stored_analysis(store, inc.id, settings, backend=backend, progress=progress,
+                                           knowledge=knowledge)
+        return report, outcome, inc
+    batch = prepare_files(files, settings)
+    outcome = UploadOutcome(rejected=batch.rejected, incident=batch.incident)
+    if not batch.files:
+        raise IngestError(_all_rejected(outcome))
+    now = datetime.now(timezone.utc)
+    loaded = []
+    for i, f in enumerate(batch.files, 1):
+        from analysis.store.files import ArtifactFiles
+        art = Artifact(id=f"art-{i:03d}", incident_id="", kind=f.kind, name=f.name, sha256=ArtifactFiles.digest(f.data),
+                       size=len(f.data), detected_format=f.detected_format, path="", created_at=now, notes=f.notes)
+        loaded.append(LoadedArtifact(art, f.data, settings))
+    report = analyze(incident, loaded, settings=settings, backend=backend, progress=progress or (lambda a, m: None),
+                     knowledge=knowledge, run_id="run-cli")
+    return report, outcome, None
+
+
+def _all_rejected(outcome: UploadOutcome) -> str:
+    if len(outcome.rejected) == 1:
+        return outcome.rejected[0].reason
+    return f"None of the {len(outcome.rejected)} files could be used; first problem: {outcome.rejected[0].reason}"
