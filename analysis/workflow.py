@@ -21,6 +21,7 @@ from analysis.models import Artifact, Incident, IncidentInput, IncidentReport, R
 from analysis.pipeline import analyze
 from analysis.settings import Settings
 from analysis.store import Store
+from analysis.store.files import ArtifactFiles
 
 
 @dataclass
@@ -35,7 +36,11 @@ class UploadOutcome:
 def upload(store: Store, incident_id: str, files: Sequence[tuple[str, bytes]], settings: Settings) -> UploadOutcome:
     """Validate every file first, then store the accepted ones; rejected files store nothing."""
     store.get_incident(incident_id)
-    batch: PreparedBatch = prepare_files(list(files), settings)
+    return store_prepared(store, incident_id, prepare_files(list(files), settings))
+
+
+def store_prepared(store: Store, incident_id: str, batch: PreparedBatch) -> UploadOutcome:
+    """Store the accepted files of an already validated batch."""
     out = UploadOutcome(rejected=batch.rejected, incident=batch.incident)
     for f in batch.files:
         out.added.append(store.add_artifact(incident_id, f.name, f.data, f.kind, f.detected_format, f.notes))
@@ -127,23 +132,21 @@ def analyze_paths(paths: Sequence[str | Path], settings: Settings, *, incident: 
                   knowledge: Any = None) -> tuple[IncidentReport, UploadOutcome, Incident | None]:
     """The CLI ``analyze``: read paths, validate, analyse; stored when ``store`` is given."""
     found, files = read_paths(paths, settings)
-    incident = incident or found or IncidentInput(title=f"Analysis of {', '.join(Path(p).name for p in paths)}"[:300])
+    batch = prepare_files(files, settings)
+    incident = incident or found or batch.incident or IncidentInput(
+        title=f"Analysis of {', '.join(Path(p).name for p in paths)}"[:300])
+    if not batch.files:
+        raise IngestError(_all_rejected(UploadOutcome(rejected=batch.rejected)))
     if store is not None:
         inc = store.create_incident(incident, actor="cli")
-        outcome = upload(store, inc.id, files, settings)
-        if not outcome.added:
-            raise IngestError(_all_rejected(outcome))
+        outcome = store_prepared(store, inc.id, batch)
         _run, report = run_stored_analysis(store, inc.id, settings, backend=backend, progress=progress,
                                            knowledge=knowledge)
         return report, outcome, inc
-    batch = prepare_files(files, settings)
     outcome = UploadOutcome(rejected=batch.rejected, incident=batch.incident)
-    if not batch.files:
-        raise IngestError(_all_rejected(outcome))
     now = datetime.now(timezone.utc)
     loaded = []
     for i, f in enumerate(batch.files, 1):
-        from analysis.store.files import ArtifactFiles
         art = Artifact(id=f"art-{i:03d}", incident_id="", kind=f.kind, name=f.name, sha256=ArtifactFiles.digest(f.data),
                        size=len(f.data), detected_format=f.detected_format, path="", created_at=now, notes=f.notes)
         loaded.append(LoadedArtifact(art, f.data, settings))
