@@ -1,0 +1,24 @@
+"""Assemble bench/RESULTS.md from the per-area result files in bench/results/ (run after the benches)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ORDER = ["analyze_timing", "logs", "metrics", "vision", "reasoning", "kb", "bedrock"]
+
+
+def main() -> None:
+    parts = ["# Benchmark results", "",
+             "Each section is written by its bench script (`bench/*.py`, reading ../shared when present) "
+             "and gathered here by `python bench/make_results.py`. Figures come from one run on the "
+             "2-core development machine, each beside its baseline measured in the same run.", ""]
+    files = {p.stem: p for p in (HERE / "results").glob("*.md")}
+    for name in ORDER + sorted(set(files) - set(ORDER)):
+        if name in files:
+            parts += [files[name].read_text().strip(), ""]
+    (HERE / "RESULTS.md").write_text("\n".join(parts))
+
+
+if __name__ == "__main__":
+    main()
