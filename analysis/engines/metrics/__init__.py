@@ -1,6 +1,8 @@
 """Metric intelligence: load any metric CSV, score it causally, find anomalies and change points."""
 
+from analysis.engines.metrics.analyzer import analyze_metrics
 from analysis.engines.metrics.detection import detect_series
+from analysis.engines.metrics.loading import load_metrics
 from analysis.engines.metrics.models import (
     Anomaly,
     ChangePoint,
@@ -16,6 +18,8 @@ __all__ = [
     "MetricAnalysis",
     "MetricTable",
     "SeriesSummary",
+    "analyze_metrics",
     "causal_scores",
     "detect_series",
+    "load_metrics",
 ]

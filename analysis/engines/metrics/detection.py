@@ -194,8 +194,8 @@ def _recurs(z: np.ndarray, i: int, j: int, sign: float, periods: list[int]) -> b
     return False
 
 
-def _spike_runs(y: np.ndarray, cps: list[int], periods: list[int]) -> list[tuple[int, int, float]]:
-    """Short excursions from a centred rolling median: (first, last, signed peak z).
+def _spike_runs(y: np.ndarray, cps: list[int], periods: list[int]) -> list[tuple[int, int, int, float, float]]:
+    """Short excursions from a centred rolling median: (first, last, peak index, signed peak z, baseline).
 
     The residual's scale is measured per segment between change points, so a noisier regime after
     a shift does not turn its ordinary noise into spikes; excursions that recur one cycle apart
@@ -204,17 +204,18 @@ def _spike_runs(y: np.ndarray, cps: list[int], periods: list[int]) -> list[tuple
     n = y.size
     w = SPIKE_BASELINE_POINTS
     z = np.zeros(n)
+    base = np.zeros(n)
     floor = max(scale_floor(y) * 0.5, 1e-12)
     bounds = [0, *cps, n]
     for a, b in zip(bounds[:-1], bounds[1:]):
-        base = pd.Series(y[a:b]).rolling(w, center=True, min_periods=1).median().to_numpy()
-        r = y[a:b] - base
+        base[a:b] = pd.Series(y[a:b]).rolling(w, center=True, min_periods=1).median().to_numpy()
+        r = y[a:b] - base[a:b]
         z[a:b] = r / max(mad_scale(r), floor)
     hot = np.abs(z) >= SPIKE_Z
     near_cp = np.zeros(n, dtype=bool)
     for c in cps:
         near_cp[max(0, c - 2):min(n, c + 2)] = True
-    runs: list[tuple[int, int, float]] = []
+    runs: list[tuple[int, int, int, float, float]] = []
     i = 0
     while i < n:
         if not hot[i]:
@@ -227,7 +228,7 @@ def _spike_runs(y: np.ndarray, cps: list[int], periods: list[int]) -> list[tuple
             seg = z[i:j + 1]
             k = int(np.argmax(np.abs(seg)))
             if not _recurs(z, i, j, float(np.sign(seg[k])), periods):
-                runs.append((i, j, float(seg[k])))
+                runs.append((i, j, i + k, float(seg[k]), float(base[i + k])))
         i = j + 1
     return runs
 
@@ -277,12 +278,9 @@ def detect_series(timestamps, values) -> tuple[list[Anomaly], list[ChangePoint]]
 
     step = infer_step_seconds(ts)
     periods = [p for p in (int(round(3600 / step)), int(round(86400 / step))) if 4 <= p <= n // 2]
-    for a, b, zpk in _spike_runs(y, cps, periods):
-        seg_i = int(np.searchsorted(np.asarray(cps), a, side="right"))
-        baseline = seg_med[seg_i]
-        k = a + int(np.argmax(np.abs(y[a:b + 1] - baseline)))
+    for a, b, k, zpk, base_y in _spike_runs(y, cps, periods):
         peak = float(x[k])
-        base_raw = baseline + (float(x[k] - y[k]))
+        base_raw = base_y + float(x[k] - y[k])
         anomalies.append(Anomaly(
             start=to_datetime(ts[a]), end=to_datetime(ts[b]), direction="up" if zpk > 0 else "down",
             kind="spike" if zpk > 0 else "dip", peak_score=float(z_to_score(abs(zpk))),
