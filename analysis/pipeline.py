@@ -96,9 +96,7 @@ def assemble(ctx: AgentContext, timings: dict[str, float], backend: str, created
         for g in rep.gaps:
             if g not in gaps:
                 gaps.append(g)
-    similar = []
-    if ctx.knowledge is not None and sup_out is not None:
-        similar = getattr(sup_out, "similar", []) or []
+    similar = [hit.to_similar() for hit in ctx.engine_outputs.get("similar", [])]
     report = IncidentReport(
         incident_id=incident_id, run_id=run_id, title=ctx.incident.title, created_at=created_at, backend=backend,
         hypotheses=sup.hypotheses if sup else [], findings=findings,

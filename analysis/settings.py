@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     max_image_pixels: int = 60_000_000
     analysis_time_budget_s: float = 600.0
 
+    # Knowledge base
+    kb_embedder: str = Field(default="", description="'' (auto: minilm offline, titan on bedrock) | minilm | hashing | titan")
+    kb_similar_k: int = 3
+
     # Bedrock
     bedrock_region: str = "us-east-1"
     bedrock_profile: str | None = None

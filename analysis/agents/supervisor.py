@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analysis.agents.base import AgentContext
-from analysis.models import AgentReport, ArtifactKind
+from analysis.models import AgentReport, ArtifactKind, Gap
 
 
 class SupervisorAgent:
@@ -23,6 +23,7 @@ class SupervisorAgent:
         if ctx.knowledge is not None:
             ctx.progress("supervisor", "looking for similar past incidents")
             similar = ctx.knowledge.similar_for(ctx.incident, ctx.reports)
+            ctx.engine_outputs["similar"] = similar
         bundle = EvidenceBundle(incident=ctx.incident, logs=ctx.engine_outputs.get("log", []),
                                 metrics=ctx.engine_outputs.get("metrics", []),
                                 screenshots=ctx.engine_outputs.get("vision", []), notes=notes, similar=similar)
@@ -30,4 +31,8 @@ class SupervisorAgent:
         ctx.engine_outputs["supervisor"] = [result]
         ctx.progress("supervisor", f"{len(result.hypotheses)} hypotheses"
                                    + (" (inconclusive)" if result.inconclusive else ""))
-        return AgentReport(agent="supervisor", hypotheses=result.hypotheses, gaps=result.gaps)
+        gaps = list(result.gaps)
+        if ctx.knowledge is not None and getattr(ctx.knowledge, "error", ""):
+            gaps.append(Gap(what="similar past incidents", why=f"the knowledge base could not be searched ({ctx.knowledge.error})",
+                            would_settle="check the knowledge base location in Settings"))
+        return AgentReport(agent="supervisor", hypotheses=result.hypotheses, gaps=gaps)
