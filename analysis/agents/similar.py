@@ -37,3 +37,19 @@ class SimilarIncidents:
             log.warning("knowledge base search failed: %s", exc)
             self.error = str(exc)
             return []
+
+
+def from_settings(settings: Any) -> SimilarIncidents | None:
+    """Open the knowledge base of the data directory when one exists (no KB -> None, nothing created)."""
+    from pathlib import Path
+
+    uri = settings.kb_uri
+    if not uri.startswith("s3://") and not Path(uri).exists():
+        return None
+    from analysis.knowledge import KnowledgeBase, default_embedder
+
+    try:
+        return SimilarIncidents(KnowledgeBase(uri, default_embedder(settings)), k=settings.kb_similar_k)
+    except Exception as exc:
+        log.warning("knowledge base unavailable: %s", exc)
+        return None

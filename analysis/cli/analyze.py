@@ -46,8 +46,10 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         if not args.quiet and not args.json:
             sys.stderr.write(f"[{agent}] {message}\n")
 
+    from analysis.agents.similar import from_settings
+
     report, outcome, inc = analyze_paths(args.paths, settings, incident=incident, store=store, backend=backend,
-                                         progress=progress)
+                                         progress=progress, knowledge=from_settings(settings))
     for rej in outcome.rejected:
         sys.stderr.write(f"skipped: {rej.reason}\n")
     if args.json:
