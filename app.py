@@ -1,0 +1,18 @@
+"""SRE Workbench — the router: page config, settings check, navigation. Pages hold the layout."""
+
+import streamlit as st
+
+from components.errors import shown_errors
+from components.resources import get_settings
+
+st.set_page_config(page_title="SRE Workbench", page_icon=":material/troubleshoot:", layout="wide")
+
+with shown_errors():
+    get_settings()
+
+page = st.navigation([
+    st.Page("pages/home.py", title="Incidents", icon=":material/list:", default=True),
+    st.Page("pages/incident.py", title="Incident & artifacts", icon=":material/folder_open:"),
+    st.Page("pages/report.py", title="Analysis & report", icon=":material/troubleshoot:"),
+])
+page.run()

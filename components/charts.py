@@ -1,0 +1,51 @@
+"""Plotly figures: metric series (with an evidence window shaded) and the unified incident timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis.models import TimelineEvent
+
+SEVERITY_COLOURS = {"critical": "#b71c1c", "high": "#e53935", "medium": "#fb8c00", "low": "#fdd835", "info": "#90a4ae"}
+_LAYOUT = dict(margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.2), hovermode="x unified")
+
+
+def metric_figure(frame: pd.DataFrame, *, series: list[str] | None = None, window: tuple[datetime, datetime] | None = None,
+                  title: str = "", height: int = 340) -> go.Figure:
+    """Lines of a long metric frame (timestamp, series, value); ``window`` is shaded when given."""
+    fig = go.Figure()
+    names = series if series is not None else list(pd.unique(frame["series"]))
+    for name in names:
+        part = frame[frame["series"] == name]
+        fig.add_trace(go.Scatter(x=part["timestamp"], y=part["value"], mode="lines", name=str(name)))
+    if window and window[0] is not None:
+        end = window[1] or window[0]
+        fig.add_vrect(x0=window[0], x1=end, fillcolor="rgba(251,192,45,0.35)", line_width=1,
+                      line_color="rgba(251,140,0,0.9)", annotation_text="evidence window",
+                      annotation_position="top left")
+    fig.update_layout(title=title or None, height=height, xaxis_title="UTC", **_LAYOUT)
+    return fig
+
+
+def timeline_figure(events: list[TimelineEvent], *, onset: datetime | None = None, height: int = 320) -> go.Figure:
+    """Every timeline event on one UTC axis, one row per source; changes drawn as diamonds."""
+    fig = go.Figure()
+    rows = pd.DataFrame([{"time": e.time, "source": e.source + (f" · {e.service}" if e.service else ""),
+                          "title": e.title, "severity": e.severity, "change": e.is_change} for e in events])
+    if rows.empty:
+        return fig
+    for sev, part in rows.groupby("severity", sort=False):
+        fig.add_trace(go.Scatter(
+            x=part["time"], y=part["source"], mode="markers", name=str(sev),
+            marker=dict(size=11, color=SEVERITY_COLOURS.get(str(sev), "#607d8b"),
+                        symbol=["diamond" if c else "circle" for c in part["change"]], line=dict(width=1, color="#333")),
+            text=part["title"], hovertemplate="%{x|%H:%M:%S} UTC<br>%{text}<extra>%{y}</extra>"))
+    if onset is not None:
+        fig.add_vline(x=onset, line_dash="dash", line_color="#e53935")
+        fig.add_annotation(x=onset, y=1.02, yref="paper", text="onset", showarrow=False, font=dict(color="#e53935"))
+    n_rows = rows["source"].nunique()
+    fig.update_layout(height=max(height, 60 + 36 * n_rows), xaxis_title="UTC", **{**_LAYOUT, "hovermode": "closest"})
+    return fig

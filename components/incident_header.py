@@ -1,0 +1,60 @@
+"""The current incident: resolve it from the session (or URL) and draw its header."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.errors import NotFoundError
+from analysis.export import md_escape
+from analysis.models import Incident
+from analysis.store import Store
+from components import format as fmt
+from components.session_state import UiState
+
+HOME = "pages/home.py"
+INCIDENT = "pages/incident.py"
+REPORT = "pages/report.py"
+
+
+def current_incident(store: Store, state: UiState) -> Incident | None:
+    """The incident the session is working on; None (and a way back) when there is none."""
+    incident_id = state.incident_id
+    if not incident_id:
+        return None
+    try:
+        return store.get_incident(incident_id)
+    except NotFoundError as exc:
+        state.incident_id = None
+        st.warning(str(exc))
+        return None
+
+
+def no_incident_notice() -> None:
+    st.info("No incident is open: open one from the incident list or create a new one.", icon=":material/info:")
+    if st.button("Go to the incident list", key="nav.home", icon=":material/list:"):
+        st.switch_page(HOME)
+
+
+def header(incident: Incident) -> None:
+    st.title(incident.title, anchor=False)
+    row = st.container(horizontal=True)
+    row.badge(fmt.status_label(incident.status), color=fmt.STATUS_COLORS.get(incident.status.value, "gray"))
+    row.badge(incident.severity.value, color=fmt.SEVERITY_COLORS.get(incident.severity.value, "gray"))
+    for svc in incident.services:
+        row.badge(svc, color="gray", icon=":material/dns:")
+    st.caption(f"{incident.id} · opened {fmt.when(incident.created_at)} · updated {fmt.when(incident.updated_at)}")
+    if incident.description:
+        st.markdown(md_escape(incident.description))
+
+
+def show_flashes(state: UiState) -> None:
+    for f in state.pop_flashes():
+        getattr(st, f.level)(f.text)
+
+
+def go(page: str, state: UiState, incident_id: str | None = None) -> None:
+    """Switch page, carrying the incident in the session and the URL."""
+    if incident_id:
+        state.incident_id = incident_id
+    incident_id = state.incident_id
+    st.switch_page(page, query_params={"incident": incident_id} if incident_id else None)

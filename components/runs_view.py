@@ -1,0 +1,59 @@
+"""Running an analysis with visible per-agent progress, and the list of earlier runs."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analysis.models import IncidentReport, RunInfo
+from analysis.settings import Settings
+from analysis.store import Store
+from analysis.workflow import run_stored_analysis
+from components import format as fmt
+
+AGENT_LABELS = {"log": "Log agent", "metrics": "Metrics agent", "vision": "Vision agent", "supervisor": "Supervisor"}
+
+
+def run_with_progress(store: Store, incident_id: str, settings: Settings) -> tuple[RunInfo, IncidentReport]:
+    """Run and store an analysis inside an ``st.status`` that shows each agent as it works."""
+    with st.status("Analysing…", expanded=True) as status:
+        def progress(agent: str, message: str) -> None:
+            label = AGENT_LABELS.get(agent, agent)
+            if message == "started":
+                status.update(label=f"{label} working…")
+                st.write(f"**{label}** started")
+            else:
+                st.write(f"**{label}**: {message}")
+
+        try:
+            run, report = run_stored_analysis(store, incident_id, settings, progress=progress)
+        except BaseException:
+            status.update(label="Analysis failed", state="error")
+            raise
+        done = f"Analysis complete in {fmt.seconds(report.timings.get('total'))}"
+        status.update(label=done + (" (degraded: see Gaps)" if report.degraded else ""),
+                      state="complete", expanded=False)
+    return run, report
+
+
+def runs_table(runs: list[RunInfo]) -> None:
+    st.dataframe(pd.DataFrame([{
+        "run": r.id, "status": f"{fmt.RUN_STATUS_ICONS.get(r.status, '')} {r.status}", "backend": r.backend,
+        "started (UTC)": r.started_at, "time": fmt.seconds(r.seconds),
+        "top hypothesis": fmt.category_label(r.top_category) if r.top_category else "—",
+        "confidence": fmt.pct(r.top_confidence), "error": r.error} for r in runs]),
+        hide_index=True, key="runs.table")
+
+
+def pick_run(runs: list[RunInfo], current: str | None) -> str | None:
+    """Choose which completed run's report to show (latest by default)."""
+    done = [r for r in runs if r.status == "completed"]
+    if not done:
+        return None
+    ids = [r.id for r in done]
+    index = ids.index(current) if current in ids else 0
+    labels = {r.id: f"{fmt.when(r.started_at, seconds=True)} · {r.backend} · "
+                    f"{fmt.category_label(r.top_category) if r.top_category else 'no hypothesis'} ({r.id})" for r in done}
+    if len(done) == 1:
+        return ids[0]
+    return st.selectbox("Report of run", ids, index=index, format_func=labels.get, key="report.run")

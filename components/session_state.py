@@ -1,0 +1,88 @@
+"""One typed facade over ``st.session_state``: every page reads and writes UI state through here.
+
+Keys are namespaced (``nav.*``, ``flash``); the current incident is mirrored into the URL query
+(``?incident=...``) so a reload or a shared link opens the same incident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import streamlit as st
+
+FlashLevel = Literal["success", "info", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Flash:
+    """A message to show once, on the next run (after ``st.rerun``)."""
+
+    level: FlashLevel
+    text: str
+
+
+class UiState:
+    """Typed access to the session's UI state."""
+
+    _INCIDENT = "nav.incident_id"
+    _RUN = "nav.run_id"
+    _FLASH = "flash"
+    _UPLOAD_ROUND = "upload.round"
+
+    def __init__(self, state: MutableMapping[str, Any] | None = None, query: MutableMapping[str, Any] | None = None):
+        self._s = st.session_state if state is None else state
+        self._q = st.query_params if query is None else query
+
+    # ---------------------------------------------------------------- current incident / run
+    @property
+    def incident_id(self) -> str | None:
+        from_url = self._q.get("incident")
+        if from_url and from_url != self._s.get(self._INCIDENT):
+            self._s[self._INCIDENT] = from_url
+            self._s.pop(self._RUN, None)
+        return self._s.get(self._INCIDENT)
+
+    @incident_id.setter
+    def incident_id(self, value: str | None) -> None:
+        if value != self._s.get(self._INCIDENT):
+            self._s.pop(self._RUN, None)
+        if value:
+            self._s[self._INCIDENT] = value
+            self._q["incident"] = value
+        else:
+            self._s.pop(self._INCIDENT, None)
+            self._q.pop("incident", None)
+
+    @property
+    def run_id(self) -> str | None:
+        return self._s.get(self._RUN)
+
+    @run_id.setter
+    def run_id(self, value: str | None) -> None:
+        if value:
+            self._s[self._RUN] = value
+        else:
+            self._s.pop(self._RUN, None)
+
+    # ---------------------------------------------------------------- one-shot messages
+    def flash(self, level: FlashLevel, text: str) -> None:
+        self._s.setdefault(self._FLASH, []).append(Flash(level, text))
+
+    def pop_flashes(self) -> list[Flash]:
+        return list(self._s.pop(self._FLASH, []) or [])
+
+    # ---------------------------------------------------------------- uploader reset
+    @property
+    def upload_round(self) -> int:
+        """Bumped after each upload so the file picker starts empty again."""
+        return int(self._s.get(self._UPLOAD_ROUND, 0))
+
+    def next_upload_round(self) -> None:
+        self._s[self._UPLOAD_ROUND] = self.upload_round + 1
+
+
+def ui() -> UiState:
+    """The facade for the current session."""
+    return UiState()
