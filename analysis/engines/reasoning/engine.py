@@ -1,0 +1,238 @@
+"""The offline supervisor: evidence bundle in, ranked and explained hypotheses out.
+
+Pipeline (deterministic; no clock, no randomness): observations from every modality
+(:mod:`.observe`) -> category candidates with signatures, culprit and onset (:mod:`.hypotheses`)
+-> confidence (:mod:`.confidence`) -> refuting evidence, gaps, remediation (:mod:`.remediation`)
+-> timeline, service graph and first movers (:mod:`.timeline`, :mod:`.graph`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from analysis.models import Category, EvidenceRef, Gap, Hypothesis
+
+from .catalogue import match_metric
+from .confidence import INCONCLUSIVE_CONF, INCONCLUSIVE_SCORE, ConfidenceInputs, confidence, timing_factor
+from .entities import canonical, kind_of, pick_of_kind, resolve
+from .graph import build_graph
+from .hypotheses import Candidate, score_candidates
+from .models import EvidenceBundle, Observation, SupervisorResult
+from .observe import log_observations, metric_observations, note_observations, screenshot_observations
+from .remediation import check_steps, remediation_for
+from .timeline import change_events, finding_events, first_movers, merge, observation_events
+
+PHRASE = {
+    "deployment_regression": "a new release introduced a regression",
+    "config_change": "a configuration change broke it",
+    "memory_exhaustion": "memory exhaustion (OOM kills / restarts)",
+    "cpu_saturation": "CPU saturation or throttling",
+    "disk_full": "a full disk / volume",
+    "database_overload": "database overload (slow queries, lock waits, exhausted connections)",
+    "network_dns": "DNS resolution or network failure",
+    "dependency_failure": "a failing downstream dependency",
+    "certificate_expiry": "an expired or invalid certificate",
+    "auth_credentials": "rejected or expired credentials",
+    "traffic_surge": "a traffic surge beyond capacity",
+    "cache_failure": "a cache failure (rejected writes, evictions, falling hit ratio)",
+    "queue_backlog": "a queue backlog / consumer lag",
+    "node_failure": "a failing node or host",
+    "data_corruption": "corrupted data",
+}
+MAX_HYPOTHESES = 5
+MIN_HYPOTHESES = 3
+
+
+def _g(obj: Any, name: str, default: Any = None) -> Any:
+    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+
+
+def collect_observations(bundle: EvidenceBundle) -> list[Observation]:
+    """Every observation from every modality, with unique ids."""
+    obs: list[Observation] = []
+    for la in bundle.logs:
+        obs.extend(log_observations(la, start_index=len(obs) + 1))
+    for ma in bundle.metrics:
+        obs.extend(metric_observations(ma, start_index=len(obs) + 1))
+    for sr in bundle.screenshots:
+        obs.extend(screenshot_observations(sr, start_index=len(obs) + 1))
+    obs.extend(note_observations(bundle.notes, start_index=len(obs) + 1))
+    for i, o in enumerate(obs):
+        o.id = f"obs-{i + 1:05d}"
+    return obs
+
+
+def _quiet_series(bundle: EvidenceBundle) -> dict[str, list[EvidenceRef]]:
+    """Series that match a family but stayed normal: refuting evidence for its categories."""
+    out: dict[str, list[EvidenceRef]] = defaultdict(list)
+    for ma in bundle.metrics:
+        for s in _g(ma, "series", None) or []:
+            if _g(s, "anomalies", None) or _g(s, "change_points", None):
+                continue
+            name = str(_g(s, "name", ""))
+            for fam in match_metric(name):
+                for cat in fam.weights:
+                    if fam.weights[cat] >= 0.5 and len(out[cat]) < 3:
+                        out[cat].append(EvidenceRef(kind="metric_window", artifact_id=str(_g(ma, "artifact_id", "") or ""),
+                                                    artifact_name=str(_g(ma, "name", "") or ""), series=name,
+                                                    start=_g(s, "start"), end=_g(s, "end"),
+                                                    excerpt=f"{name} stayed within its normal range"))
+    return out
+
+
+def _final_name(cand: Candidate, services: list[str]) -> str:
+    name = cand.culprit
+    want = {"database_overload": "db", "cache_failure": "cache"}.get(cand.category)
+    if want and kind_of(name) == want:
+        listed = pick_of_kind(want, services)
+        if listed and (name in ("postgres", "postgresql", "mysql", "redis", "memcached", "mongodb", "db", "database")
+                       or listed.lower() in name.lower() or name.lower() in listed.lower()):
+            return listed
+    return resolve(name, services)
+
+
+def _kb_prior(similar: list[Any]) -> dict[str, float]:
+    prior: dict[str, float] = defaultdict(float)
+    for hit in similar:
+        entry = _g(hit, "entry")
+        cat = _g(entry, "category") if entry is not None else None
+        if cat:
+            prior[str(cat)] = max(prior[str(cat)], 0.03 * float(_g(hit, "score", 0.0) or 0.0))
+    return prior
+
+
+def _symptom_onset(obs: list[Observation]) -> datetime | None:
+    ts = [o.time for o in obs if o.time is not None and o.role == "symptom" and o.novelty in ("new", "surge")
+          and o.strength >= 0.3 and o.modality in ("log", "metric")]
+    return min(ts) if ts else None
+
+
+def _refs(support: list[tuple[Observation, float]], limit: int = 8) -> tuple[list[EvidenceRef], list[str]]:
+    refs: list[EvidenceRef] = []
+    ids: list[str] = []
+    seen: set[str] = set()
+    for o, _c in sorted(support, key=lambda x: (-x[1], x[0].id)):
+        for r in o.evidence:
+            key = r.locator() + r.excerpt[:40]
+            if key in seen:
+                continue
+            seen.add(key)
+            refs.append(r)
+        if o.finding_id:
+            ids.append(o.finding_id)
+        if len(refs) >= limit:
+            break
+    return refs[:limit], ids
+
+
+def reason(bundle: EvidenceBundle) -> SupervisorResult:
+    """Rank root-cause hypotheses for one incident from all engine outputs (deterministic)."""
+    services = list(bundle.incident.services)
+    obs = collect_observations(bundle)
+    cands = score_candidates(obs, services)
+    prior = _kb_prior(bundle.similar)
+    quiet = _quiet_series(bundle)
+    symptom_t = _symptom_onset(obs)
+    kinds_present = int(bool(bundle.logs)) + int(bool(bundle.metrics))
+
+    ranked = sorted(cands.values(), key=lambda c: (-(c.score + prior.get(c.category, 0.0)), c.category))
+    chosen = [c for c in ranked if c.score > 0.05][:MAX_HYPOTHESES]
+    for c in ranked:
+        if len(chosen) >= MIN_HYPOTHESES:
+            break
+        if c not in chosen:
+            chosen.append(c)
+
+    hyps: list[Hypothesis] = []
+    for i, cand in enumerate(chosen):
+        others = [c.score for c in ranked if c is not cand]
+        runner = max(others) if others else 0.0
+        culprit = _final_name(cand, services) or (services[0] if services else None)
+        timing = timing_factor(cand.onset, symptom_t)
+        direct = any(resolve(o.service, services) == culprit and c > 0.05 for o, c in cand.support)
+        conf, trail = confidence(ConfidenceInputs(score=cand.score, runner_up=runner, modalities=len(cand.modalities),
+                                                  timing=timing, kinds_present=kinds_present, culprit_direct=direct,
+                                                  prior=prior.get(cand.category, 0.0)))
+        refs, fids = _refs(cand.support)
+        refuting = list(quiet.get(cand.category, []))
+        reasoning = list(cand.notes)
+        fams = sorted({o.family for o, c in cand.support if c > 0.05})
+        if fams:
+            reasoning.insert(0, "supporting families: " + ", ".join(fams))
+        else:
+            reasoning.insert(0, "no direct evidence in the artifacts; listed as a competing explanation only")
+        if cand.category == "deployment_regression" and not cand.signature:
+            reasoning.append("no version change followed by new errors on the same service was found")
+        if cand.category == "config_change" and not cand.signature:
+            reasoning.append("no configuration change followed by new errors on the same service was found")
+        if timing < 0.5 and cand.onset and symptom_t:
+            reasoning.append(f"culprit evidence starts {cand.onset:%H:%M:%S}, after the first symptom {symptom_t:%H:%M:%S}")
+        if refuting:
+            reasoning.append(f"{len(refuting)} related series stayed normal (refuting)")
+        reasoning.extend(trail)
+        status = "supported" if conf >= 0.5 else "proposed"
+        onset_txt = f" from {cand.onset:%Y-%m-%d %H:%M:%S} UTC" if cand.onset else ""
+        statement = f"{culprit or 'unknown service'}: {PHRASE[cand.category]}{onset_txt}."
+        steps = remediation_for(cand.category, culprit)
+        hyps.append(Hypothesis(
+            id=f"h{i + 1}", category=Category(cand.category), service=culprit, onset=cand.onset, statement=statement,
+            confidence=conf, status=status, evidence=refs, refuting=refuting, reasoning=reasoning, remediation=check_steps(steps),
+            finding_ids=fids,
+        ))
+    hyps.sort(key=lambda h: (-h.confidence, h.id))
+    for i, h in enumerate(hyps):
+        h.id = f"h{i + 1}"
+
+    top = hyps[0] if hyps else None
+    top_score = max((c.score for c in chosen), default=0.0)
+    inconclusive = top is None or top.confidence < INCONCLUSIVE_CONF or top_score < INCONCLUSIVE_SCORE
+
+    events = change_events(obs, services) + observation_events(obs, services)
+    for la in bundle.logs:
+        events += finding_events(list(_g(la, "findings", None) or []), "log")
+    for ma in bundle.metrics:
+        events += finding_events(list(_g(ma, "findings", None) or []), "metrics")
+    for sr in bundle.screenshots:
+        events += finding_events(list(_g(sr, "findings", None) or []), "vision")
+
+    return SupervisorResult(
+        hypotheses=hyps,
+        timeline=merge(events),
+        service_graph=build_graph(obs, services),
+        gaps=_gaps(bundle, obs, hyps, inconclusive),
+        inconclusive=inconclusive,
+        first_movers=first_movers(obs, services),
+    )
+
+
+def _gaps(bundle: EvidenceBundle, obs: list[Observation], hyps: list[Hypothesis], inconclusive: bool) -> list[Gap]:
+    gaps: list[Gap] = []
+    if not bundle.logs:
+        gaps.append(Gap(what="log evidence", why="no log files were provided",
+                        would_settle="application and infrastructure logs covering the incident window"))
+    if not bundle.metrics:
+        gaps.append(Gap(what="metric trends (what moved first, resource saturation)", why="no metric export was provided",
+                        would_settle="a metrics CSV (CPU, memory, latency, error rate) from 1 h before the onset"))
+    if bundle.logs and not any(o.time for o in obs if o.modality == "log"):
+        gaps.append(Gap(what="log timing", why="no timestamps could be read from the logs",
+                        would_settle="logs with timestamps (or the time zone they are written in)"))
+    for sr in bundle.screenshots:
+        if not (_g(sr, "panels", None) or []):
+            gaps.append(Gap(what=f"screenshot {_g(sr, 'name', '')}", why="no chart panel could be read",
+                            would_settle="a higher-resolution dashboard export or the underlying metric CSV"))
+    if hyps:
+        top = hyps[0]
+        seen = {canonical(str(_g(la, 'name', ''))) for la in bundle.logs} | {o.service for o in obs if o.modality in ('log', 'metric')}
+        if top.service and resolve(top.service, []) and canonical(top.service) not in seen and not any(
+                resolve(s, [top.service]) == top.service for s in seen):
+            gaps.append(Gap(what=f"{top.service}'s own behaviour", why=f"{top.service} is blamed from its callers' evidence only",
+                            would_settle=f"logs or metrics of {top.service} itself"))
+        if top.category.value in ("deployment_regression", "config_change") and not any(o.role == "change" for o in obs):
+            gaps.append(Gap(what="change history", why="no deploy or config event was found in the artifacts",
+                            would_settle="deployment/rollout events (kubectl get events, CI/CD log) for the incident window"))
+    if inconclusive:
+        gaps.append(Gap(what="a decisive signal", why="the evidence is thin or split between explanations",
+                        would_settle="logs of the failing component around the first alert, plus its resource metrics"))
+    return gaps

@@ -1,0 +1,154 @@
+"""Entity names: canonical service names, dependency targets named in text, and alias resolution.
+
+Evidence names the same thing many ways (a pod ``checkout-service-5c8d7f9b4-wp5lv``, an ingress
+upstream ``shop-checkout-service-8080``, a log file ``postgresql-2024-05-07.log``, a host
+``inventory-service.shop.svc.cluster.local:8080``). This module reduces them to one canonical name
+and maps it onto the analyst's service list when the match is clear.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_POD_HASH = re.compile(r"-(?=[a-z0-9]*\d)[a-z0-9]{8,10}-[a-z0-9]{5}$")
+_RS_HASH = re.compile(r"-(?=[a-z0-9]*\d)[a-z0-9]{8,10}$")
+_POD_SUFFIX = re.compile(r"-(?=[a-z0-9]*\d)[a-z0-9]{5}$")
+_ORDINAL = re.compile(r"-\d{1,2}$")
+_DATE = re.compile(r"[-_.]?\d{4}[-_]?\d{2}[-_]?\d{2}([-_T]?\d{2,6})?")
+_EXT = re.compile(r"(\.(log|txt|json|jsonl|ndjson|csv|gz|out|err))+$", re.IGNORECASE)
+_PORT = re.compile(r":\d{2,5}$|-\d{4,5}$")
+_K8S_FQDN = re.compile(r"\.(svc|pod)(\.cluster\.local)?\.?$|\.cluster\.local\.?$")
+_NODE = re.compile(r"\b(ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})(?:\.[a-z0-9.-]+)?\b", re.IGNORECASE)
+
+#: Technology words: an artifact or host named after them describes *what* it is, not which one.
+TECH_DB = ("postgres", "postgresql", "pg", "mysql", "mariadb", "mongo", "mongodb", "rds", "aurora", "db", "database",
+           "cassandra", "sql", "oracle", "mssql", "cockroach")
+TECH_CACHE = ("redis", "memcached", "memcache", "cache", "valkey", "elasticache")
+TECH_QUEUE = ("kafka", "rabbitmq", "rabbit", "sqs", "queue", "nats", "pubsub", "broker", "amqp")
+GENERIC = {"app", "application", "service", "server", "container", "main", "default", "prod", "production",
+           "log", "logs", "stdout", "stderr", "syslog", "journal", "messages", "kernel", "events", "access", "error",
+           "k8s", "kubectl", "get", "kubernetes", "cluster", "localhost", "unknown", "-", ""}
+
+_HOST_CTX = re.compile(
+    r"(?:https?|grpcs?|redis|rediss|postgres(?:ql)?|mysql|mongodb|amqps?|kafka|tcp)://(?:[^@/\s]+@)?([A-Za-z0-9_.-]+)"
+    r"|(?:connect(?:ion)?(?: to)?|connecting to|dial tcp|lookup|resolve|resolving|host[=: ]+|upstream[=: ]+|server[=: ]+|for host|"
+    r"to host|endpoint[=: ]+|peer[=: ]+|backend[=: ]+|target[=: ]+|addr[=: ]+|remote[=: ]+|calling|call to|request to)"
+    r"\s*[\"'(\[]?([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)",
+    re.IGNORECASE,
+)
+_FQDN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:io|com|net|org|cloud|dev|internal|local|amazonaws\.com|svc))\b", re.IGNORECASE)
+
+
+def canonical(name: str | None) -> str:
+    """Reduce a pod, host, file or upstream name to a canonical lower-case service name."""
+    if not name:
+        return ""
+    s = str(name).strip().strip("\"'[]()<>").lower()
+    s = s.rsplit("/", 1)[-1] if "/" in s and not s.startswith("http") else s
+    s = _EXT.sub("", s)
+    m = _NODE.search(s)
+    if m:
+        return m.group(1).lower()
+    s = _PORT.sub("", s)
+    s = _K8S_FQDN.sub("", s)
+    if s.count(".") >= 1 and not _FQDN.fullmatch(s) and re.match(r"^[a-z0-9-]+\.[a-z0-9-]+$", s):
+        s = s.split(".")[0]  # service.namespace
+    s = _DATE.sub("", s)
+    s = _POD_HASH.sub("", s)
+    s = _RS_HASH.sub("", s)
+    s = _POD_SUFFIX.sub("", s) if len(s) > 12 else s
+    s = s.replace("_", "-").strip("-. ")
+    return s
+
+
+def strip_ordinal(name: str) -> str:
+    """``redis-catalog-cache-0`` -> ``redis-catalog-cache`` (stateful-set ordinal)."""
+    return _ORDINAL.sub("", name)
+
+
+def tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[-_. /]+", name.lower()) if t]
+
+
+def node_names(text: str) -> list[str]:
+    """Cloud/k8s node host names mentioned in a text."""
+    return sorted({m.group(1).lower() for m in _NODE.finditer(text)})
+
+
+def targets_in(text: str, emitter: str = "") -> list[str]:
+    """Dependency names mentioned in an error text (hosts in URLs, ``connection to X``, FQDNs)."""
+    out: list[str] = []
+    em = canonical(emitter)
+    for m in _HOST_CTX.finditer(text):
+        raw = m.group(1) or m.group(2)
+        if not raw or raw[0].isdigit():
+            continue
+        out.append(raw)
+    for m in _FQDN.finditer(text):
+        out.append(m.group(1))
+    res: list[str] = []
+    for raw in out:
+        c = raw.lower().strip(".")
+        if _FQDN.fullmatch(c) and not _K8S_FQDN.search(c) and not c.endswith(".internal"):
+            name = c  # external host: keep the full name (api.vendor.io)
+        else:
+            name = canonical(c)
+        if not name or name in GENERIC or name == em or len(name) < 3 or name.isdigit():
+            continue
+        if name not in res:
+            res.append(name)
+    return res
+
+
+def _norm_tokens(name: str) -> list[str]:
+    return [t for t in tokens(name) if t not in ("svc", "service", "srv", "api", "app")]
+
+
+def resolve(name: str, services: Iterable[str]) -> str:
+    """Map a canonical name onto the analyst's service list when the match is unambiguous."""
+    if not name:
+        return name
+    svcs = list(services)
+    low = name.lower()
+    for s in svcs:
+        if s.lower() == low:
+            return s
+    for s in svcs:  # shop-checkout-service -> checkout-service
+        sl = s.lower()
+        if low.endswith("-" + sl) or low.startswith(sl + "-") and _ORDINAL.fullmatch(low[len(sl):]):
+            return s
+    nt = _norm_tokens(name)
+    if not nt:
+        return name
+    best: list[str] = []
+    for s in svcs:
+        st = _norm_tokens(s)
+        if st and (st == nt or (len(st) >= 1 and " ".join(st) in " ".join(nt) and len(" ".join(st)) >= 4)):
+            best.append(s)
+    if len(best) == 1:
+        return best[0]
+    return name
+
+
+def kind_of(name: str) -> str:
+    """``db`` / ``cache`` / ``queue`` / ``node`` / ``external`` / ``service`` from a name."""
+    n = name.lower()
+    ts = set(tokens(n))
+    if _NODE.search(n) or n.startswith("node") or "node" in ts or "worker" in ts and any(c.isdigit() for c in n):
+        return "node"
+    if ts & set(TECH_CACHE):
+        return "cache"
+    if ts & set(TECH_DB) or n.endswith("db"):
+        return "db"
+    if ts & set(TECH_QUEUE):
+        return "queue"
+    if _FQDN.fullmatch(n) and not _K8S_FQDN.search(n):
+        return "external"
+    return "service"
+
+
+def pick_of_kind(kind: str, services: Iterable[str]) -> str | None:
+    """The single analyst-listed service of a kind (``db``, ``cache`` ...), if exactly one exists."""
+    hits = [s for s in services if kind_of(s) == kind]
+    return hits[0] if len(hits) == 1 else None

@@ -1,0 +1,62 @@
+"""Service graph inferred from the evidence: who calls whom.
+
+Edges come from (a) access-log upstreams (the proxy or gateway that wrote the log calls the
+upstream), (b) error texts that name a target (``connection to X refused``, URLs, hosts, DNS
+lookups, pool errors towards a database), and (c) metric labels that name a peer (``cluster=``,
+``upstream=``). Names are canonicalised and mapped onto the analyst's service list.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from analysis.models import ServiceEdge
+
+from .entities import kind_of, resolve
+from .models import Observation
+
+
+def build_graph(obs: list[Observation], services: list[str]) -> list[ServiceEdge]:
+    """Deduplicated caller -> callee edges, each with the strongest piece of evidence."""
+    best: dict[tuple[str, str], tuple[float, str]] = {}
+    for o in obs:
+        caller = resolve(o.service, services) if o.service else ""
+        callees: list[str] = []
+        if o.attributes.get("access") and o.attributes.get("artifact"):
+            # the proxy that wrote the access log calls the upstream named in it
+            from .entities import canonical
+
+            proxy = resolve(canonical(str(o.attributes["artifact"])), services)
+            if proxy and caller and proxy != caller:
+                key = (proxy, caller)
+                if key not in best or o.strength > best[key][0]:
+                    best[key] = (o.strength, f"access log upstream ({o.attributes['artifact']})")
+            continue
+        if o.role == "change":
+            continue
+        if o.culprit_rule == "target" or o.family in ("dependency_timeout", "dependency_refused", "dns_failure", "network_error"):
+            callees = [t for t in o.targets if kind_of(t) != "node"]
+        for t in callees:
+            callee = resolve(t, services)
+            if not caller or not callee or callee == caller:
+                continue
+            key = (caller, callee)
+            if key not in best or o.strength > best[key][0]:
+                best[key] = (o.strength, f"{o.family}: {o.title[:100]}")
+    return [ServiceEdge(caller=a, callee=b, evidence=ev) for (a, b), (_s, ev) in sorted(best.items())]
+
+
+def downstream_of(edges: list[ServiceEdge]) -> dict[str, set[str]]:
+    """callee -> set of (transitive) callers: who is hurt when the callee fails."""
+    callers: dict[str, set[str]] = defaultdict(set)
+    for e in edges:
+        callers[e.callee].add(e.caller)
+    changed = True
+    while changed:
+        changed = False
+        for k in list(callers):
+            extra = set().union(*(callers.get(c, set()) for c in callers[k])) - callers[k] - {k}
+            if extra:
+                callers[k] |= extra
+                changed = True
+    return dict(callers)

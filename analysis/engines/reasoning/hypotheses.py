@@ -1,0 +1,254 @@
+"""Hypothesis generation: score every taxonomy category from the observations, pick its culprit
+and onset, and apply the evidence *signatures* that separate look-alike causes.
+
+Scoring. Each observation supports categories through its family's weights; its contribution is
+``weight x strength x modality factor`` (symptoms count at a third: they say *that* something
+broke, not *what*). Within one family the strongest observation counts fully and the rest add a
+quarter (capped), so a thousand copies of one error do not outvote a second, independent signal.
+
+Signatures (documented, generic):
+
+- *deploy*: a version change / new replica set on service X followed within 45 min by new or
+  surging error templates on X -> deployment_regression on X, onset = first such error.
+- *config*: a config reload / setting change / flag flip on X followed within 30 min by new errors,
+  timeouts or latency on X -> config_change on X (a dependency timing out right after its caller's
+  timeout setting changed is the caller's config, not the dependency).
+- *cascade*: callers' timeouts, refusals and pool errors name their target; the culprit of a
+  dependency, database, cache, DNS or node hypothesis is that target (the earliest-anomalous
+  thing the symptoms point at), not the service that logged the symptom.
+
+Culprit = the entity (emitter, or target for the families above) with the largest contribution;
+onset = first impact: the earliest new/surging *cause* log evidence attributed to that culprit
+(metric anomalies when logs have none; warnings and precursors only as a last resort).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from analysis.models import Category
+
+from .entities import canonical, kind_of, resolve
+from .models import Observation
+
+MODALITY_FACTOR = {"log": 1.0, "metric": 0.9, "screenshot": 0.45, "note": 0.35, "kb": 0.0}
+ROLE_FACTOR = {"cause": 1.0, "precursor": 0.7, "change": 0.8, "symptom": 0.33}
+TARGET_KIND = {"database_overload": "db", "cache_failure": "cache", "node_failure": "node"}
+TARGET_CATS = {"database_overload", "cache_failure", "node_failure", "dependency_failure", "network_dns"}
+ERROR_FAMILIES = {"error", "server_error", "access_5xx", "dependency_timeout", "dependency_refused", "data_corruption",
+                  "db_pool_exhausted", "auth_failure", "latency", "access_latency", "errors", "success_drop"}
+DEPLOY_ERRORS = {"error", "server_error", "access_5xx", "data_corruption", "errors"}
+
+
+@dataclass
+class Candidate:
+    """A category under consideration, with its evidence, culprit and onset."""
+
+    category: str
+    score: float = 0.0
+    support: list[tuple[Observation, float]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    culprit: str = ""
+    onset: datetime | None = None
+    signature: str = ""
+    signature_onset: datetime | None = None
+    signature_culprit: str = ""
+    entity_scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def modalities(self) -> set[str]:
+        return {o.modality for o, c in self.support if c > 0.05 and o.modality in ("log", "metric", "screenshot")}
+
+
+def _family_sum(items: list[float]) -> float:
+    if not items:
+        return 0.0
+    items = sorted(items, reverse=True)
+    top = items[0]
+    return min(top * 1.5, top + 0.25 * sum(items[1:]))
+
+
+class EntityIndex:
+    """Names seen in the evidence, by kind, with how much evidence mentions each."""
+
+    def __init__(self, obs: list[Observation], services: list[str]) -> None:
+        self.services = services
+        self.weight: dict[str, float] = defaultdict(float)
+        for o in obs:
+            if o.service:
+                self.weight[o.service] += o.strength
+            for t in o.targets:
+                self.weight[t] += 0.5 * o.strength
+        for s in services:
+            self.weight[canonical(s)] += 0.01
+
+    def best_of_kind(self, kind: str) -> str:
+        cands = [(w, n) for n, w in self.weight.items() if kind_of(n) == kind]
+        listed = [s for s in self.services if kind_of(s) == kind]
+        if len(listed) == 1 and not any(w > 0.5 for w, _ in cands):
+            return listed[0]
+        if cands:
+            return sorted(cands, key=lambda x: (-x[0], x[1]))[0][1]
+        return listed[0] if len(listed) == 1 else ""
+
+
+def entity_for(o: Observation, cat: str, idx: EntityIndex) -> str:
+    """Which entity this observation blames for ``cat``."""
+    wanted = TARGET_KIND.get(cat)
+    if cat == "traffic_surge":
+        zone = o.attributes.get("zone")
+        if zone:
+            return zone
+        return o.service
+    if o.culprit_rule == "target" and cat in TARGET_CATS:
+        if wanted:
+            for t in o.targets:
+                if kind_of(t) == wanted:
+                    return t
+        elif cat == "dependency_failure":
+            ext = [t for t in o.targets if kind_of(t) == "external"]
+            if ext:
+                return ext[0]
+            others = [t for t in o.targets if t != o.service]
+            if others:
+                return others[0]
+        elif cat == "network_dns":
+            dns = [t for t in o.targets if "dns" in t]
+            if dns:
+                return dns[0]
+    if wanted:
+        if kind_of(o.service) == wanted:
+            return o.service
+        best = idx.best_of_kind(wanted)
+        if best:
+            return best
+    return o.service
+
+
+def score_candidates(obs: list[Observation], services: list[str]) -> dict[str, Candidate]:
+    """Raw category scores with supporting observations, before signatures."""
+    idx = EntityIndex(obs, services)
+    cands = {c.value: Candidate(category=c.value) for c in Category}
+    per_fam: dict[str, dict[str, list[float]]] = {c: defaultdict(list) for c in cands}
+    for o in obs:
+        for cat, w in o.weights.items():
+            if cat not in cands or w <= 0:
+                continue
+            contrib = w * o.strength * MODALITY_FACTOR.get(o.modality, 0.5) * ROLE_FACTOR.get(o.role, 0.5)
+            if contrib <= 0:
+                continue
+            cands[cat].support.append((o, contrib))
+            per_fam[cat][f"{o.modality}:{o.family}"].append(contrib)
+    for cat, cand in cands.items():
+        cand.score = sum(_family_sum(v) for v in per_fam[cat].values())
+        ent: dict[str, float] = defaultdict(float)
+        for o, c in cand.support:
+            e = entity_for(o, cat, idx)
+            if e:
+                ent[e] += c
+        cand.entity_scores = dict(ent)
+    _apply_signatures(obs, cands, services)
+    for cat, cand in cands.items():
+        _choose_culprit_and_onset(cand, idx, services)
+    return cands
+
+
+def _same(a: str, b: str, services: list[str]) -> bool:
+    if not a or not b:
+        return False
+    return a == b or resolve(a, services) == resolve(b, services) or a.endswith("-" + b) or b.endswith("-" + a)
+
+
+def _apply_signatures(obs: list[Observation], cands: dict[str, Candidate], services: list[str]) -> None:
+    changes = [o for o in obs if o.role == "change" and o.time is not None]
+    live = [o for o in obs if o.role != "change" and o.time is not None and o.novelty in ("new", "surge")
+            and o.strength >= 0.2 and o.modality in ("log", "metric")]
+    # deploy: version change then new errors on the same service
+    best: tuple[float, Observation, list[Observation]] | None = None
+    for c in changes:
+        if c.family not in ("version_change", "replica_scaling"):
+            continue
+        if c.family == "replica_scaling" and "up" not in c.text.lower():
+            continue
+        subj = c.service
+        errs = [e for e in live if e.family in DEPLOY_ERRORS and _same(e.service, subj, services)
+                and c.time - timedelta(seconds=60) <= e.time <= c.time + timedelta(minutes=45)]
+        if not errs:
+            continue
+        s = max(e.strength for e in errs)
+        if best is None or s > best[0]:
+            best = (s, c, errs)
+    if best:
+        s, c, errs = best
+        cand = cands["deployment_regression"]
+        bonus = 1.1 * s + 0.4 * c.strength
+        cand.score += bonus
+        first = min(errs, key=lambda e: e.time)
+        cand.support.append((c, 0.4 * c.strength))
+        for e in errs[:5]:
+            cand.support.append((e, 0.2 * e.strength))
+        cand.signature = "deploy"
+        cand.signature_onset = first.time
+        cand.signature_culprit = c.service
+        cand.notes.append(f"signature: {c.family.replace('_', ' ')} on {c.service} at {c.time:%H:%M:%S} followed by new errors "
+                          f"from {first.time:%H:%M:%S} (+{bonus:.2f})")
+    # config: reload / setting change then new errors, timeouts or latency on the same service
+    bestc: tuple[float, Observation, list[Observation]] | None = None
+    for c in changes:
+        if c.family != "config_reload":
+            continue
+        subj = c.service
+        errs = [e for e in live if e.family in ERROR_FAMILIES | {"dependency_timeout", "access_latency"}
+                and _same(e.service, subj, services)
+                and c.time - timedelta(seconds=30) <= e.time <= c.time + timedelta(minutes=30)]
+        if not errs:
+            continue
+        s = max(e.strength for e in errs)
+        if bestc is None or s > bestc[0]:
+            bestc = (s, c, errs)
+    if bestc:
+        s, c, errs = bestc
+        cand = cands["config_change"]
+        bonus = 1.3 * s + 0.3 * c.strength
+        cand.score += bonus
+        first = min(errs, key=lambda e: e.time)
+        cand.support.append((c, 0.3 * c.strength))
+        for e in errs[:5]:
+            cand.support.append((e, 0.2 * e.strength))
+        cand.signature = "config"
+        cand.signature_onset = min(first.time, c.time) if (first.time - c.time).total_seconds() < 120 else first.time
+        cand.signature_culprit = c.service
+        cand.notes.append(f"signature: configuration change on {c.service} at {c.time:%H:%M:%S} followed by errors/timeouts "
+                          f"from {first.time:%H:%M:%S} (+{bonus:.2f})")
+        # a dependency that times out right after its caller's config changed is not the culprit
+        dep = cands["dependency_failure"]
+        if dep.score > 0:
+            dep.score *= 0.6
+            dep.notes.append("caller's configuration changed just before the dependency errors began (x0.6)")
+
+
+def _choose_culprit_and_onset(cand: Candidate, idx: EntityIndex, services: list[str]) -> None:
+    if cand.signature_culprit:
+        cand.culprit = cand.signature_culprit
+    elif cand.entity_scores:
+        cand.culprit = sorted(cand.entity_scores.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    if cand.signature_onset is not None:
+        cand.onset = cand.signature_onset
+        return
+    mine = [(o, c) for o, c in cand.support if o.time is not None and entity_for(o, cand.category, idx) == cand.culprit]
+    if not mine:
+        mine = [(o, c) for o, c in cand.support if o.time is not None]
+    tiers = (
+        lambda o: o.role == "cause" and o.modality == "log" and o.novelty in ("new", "surge") and o.strength >= 0.25,
+        lambda o: o.role == "cause" and o.modality == "metric" and o.strength >= 0.3,
+        lambda o: o.role == "cause" and o.novelty != "baseline",
+        lambda o: o.role in ("change", "precursor") and o.novelty != "baseline",
+        lambda o: True,
+    )
+    for tier in tiers:
+        ts = [o.time for o, _ in mine if tier(o)]
+        if ts:
+            cand.onset = min(ts)
+            return

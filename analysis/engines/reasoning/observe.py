@@ -1,0 +1,456 @@
+"""Reduce engine outputs (log templates, access statistics, metric anomalies, screenshot panels,
+analyst notes) to :class:`Observation` records: family, role, emitting service, named targets,
+onset, strength and evidence pointers.
+
+Strength is what the confidence formula builds on. For a log template it is
+``novelty x volume x level``: a template that first appears mid-log (``new``) or whose rate jumps
+(``surge``) is strong; one that runs at the same rate all along (``baseline``, the usual red
+herring) is weak. For a metric anomaly it is the detector's peak score scaled by the size of the
+move. Engine results are read by attribute so the reasoning copes with partial engine outputs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import numpy as np
+
+from analysis.models import EvidenceRef, utc
+
+from .catalogue import METRIC_FAMILIES, TEXT_BY_NAME, match_metric, match_text
+from .entities import GENERIC, canonical, node_names, targets_in
+from .models import Observation
+
+_LEVEL_ERR = {"error", "err", "fatal", "critical", "crit", "alert", "emerg", "panic", "severe"}
+_LEVEL_WARN = {"warn", "warning"}
+_SUBJECT = re.compile(
+    r"\b(?:deployment|replicaset|statefulset|daemonset|pod|configmap|secret|job|cronjob|hpa|horizontalpodautoscaler|service|rollout)"
+    r"[/ ]([a-z0-9][a-z0-9.-]+)|replica set ([a-z0-9][a-z0-9-]+)|created pod: ([a-z0-9][a-z0-9-]+)"
+    r"|image \"?[a-z0-9.-]+(?::\d+)?/(?:[a-z0-9._-]+/)*([a-z0-9._-]+):",
+    re.IGNORECASE,
+)
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _dt(v: Any) -> datetime | None:
+    if v is None:
+        return None
+    if isinstance(v, datetime):
+        return utc(v)
+    try:
+        s = str(v).replace("Z", "+00:00")
+        return utc(datetime.fromisoformat(s))
+    except ValueError:
+        return None
+
+
+def _level(v: Any) -> str:
+    return str(v or "").strip().lower()
+
+
+def _is_err_level(level: str) -> bool:
+    return level in _LEVEL_ERR
+
+
+def subject_in(text: str) -> str:
+    """The Kubernetes object or image a change event is about (``deployment/checkout`` -> ``checkout``)."""
+    for m in _SUBJECT.finditer(text):
+        raw = next((g for g in m.groups() if g), "")
+        c = canonical(raw)
+        if c and c not in GENERIC:
+            return c
+    return ""
+
+
+def emitter_of(services: Any, fallback: str) -> str:
+    """Dominant emitting service of a template (its ``services`` counter), else the artifact name."""
+    best = ""
+    if isinstance(services, dict) and services:
+        for name, _n in sorted(services.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+            c = canonical(name)
+            if c and c not in GENERIC:
+                best = c
+                break
+    return best or canonical(fallback)
+
+
+# --------------------------------------------------------------------------------------------
+# Temporal profile of a template: new, surge, or baseline.
+# --------------------------------------------------------------------------------------------
+def temporal_profile(per_minute: dict[Any, int] | None, first_seen: datetime | None, span_start: datetime | None,
+                     span_end: datetime | None) -> tuple[str, datetime | None, float]:
+    """(novelty, onset, ratio) of a template from its per-minute counts and the log's span."""
+    if first_seen is None:
+        return "unknown", None, 1.0
+    if span_start is None or span_end is None or span_end <= span_start:
+        return "unknown", first_seen, 1.0
+    span = (span_end - span_start).total_seconds()
+    lead = (first_seen - span_start).total_seconds()
+    if lead >= max(600.0, 0.1 * span):
+        return "new", first_seen, 99.0
+    if not per_minute:
+        return "baseline", first_seen, 1.0
+    t0 = span_start.replace(second=0, microsecond=0)
+    n = int((span_end - t0).total_seconds() // 60) + 1
+    if n < 6:
+        return "unknown", first_seen, 1.0
+    counts = np.zeros(n, dtype=float)
+    for k, c in per_minute.items():
+        t = _dt(k)
+        if t is None:
+            continue
+        i = int((t - t0).total_seconds() // 60)
+        if 0 <= i < n:
+            counts[i] += float(c)
+    total = counts.sum()
+    if total <= 0:
+        return "baseline", first_seen, 1.0
+    cs = np.concatenate([[0.0], np.cumsum(counts)])
+    ks = np.arange(5, n - 1)
+    if ks.size == 0:
+        return "baseline", first_seen, 1.0
+    w = np.minimum(20, n - ks)
+    before = cs[ks] / ks
+    after = (cs[ks + w] - cs[ks]) / w
+    ratio = (after + 0.02) / (before + 0.02 + 1.0 / n)
+    ok = (cs[ks + w] - cs[ks]) >= 3
+    ratio = np.where(ok, ratio, 0.0)
+    j = int(np.argmax(ratio))
+    best = float(ratio[j])
+    if best >= 4.0:
+        k = int(ks[j])
+        nz = np.nonzero(counts[k:])[0]
+        onset_i = k + (int(nz[0]) if nz.size else 0)
+        return "surge", t0 + timedelta(minutes=onset_i), best
+    return "baseline", first_seen, best
+
+
+def _novelty_factor(novelty: str, ratio: float) -> float:
+    if novelty == "new":
+        return 1.0
+    if novelty == "surge":
+        return float(min(1.0, 0.55 + 0.2 * math.log2(max(ratio, 4.0) / 4.0)))
+    if novelty == "unknown":
+        return 0.5
+    return 0.12
+
+
+def _count_factor(count: int) -> float:
+    return float(min(1.0, 0.45 + 0.28 * math.log10(1 + max(count, 0))))
+
+
+# --------------------------------------------------------------------------------------------
+# Logs
+# --------------------------------------------------------------------------------------------
+def _line_ref(la: Any, t: Any, excerpt: str) -> EvidenceRef:
+    lines = list(_get(t, "lines", None) or [])
+    first = _get(t, "first_line", None) or (lines[0] if lines else None)
+    last = first
+    if lines:
+        last = max(int(x) for x in lines[:50]) if len(lines) > 1 else first
+        if last is not None and first is not None and last - first > 40:
+            last = first
+    return EvidenceRef(kind="log_lines", artifact_id=str(_get(la, "artifact_id", "") or ""),
+                       artifact_name=str(_get(la, "name", "") or ""), line_start=first, line_end=last,
+                       excerpt=excerpt[:300])
+
+
+def log_observations(la: Any, start_index: int = 0) -> list[Observation]:
+    """Observations from one :class:`LogAnalysis`: every template that matches a family or is an error."""
+    out: list[Observation] = []
+    name = str(_get(la, "name", "") or "")
+    span_start, span_end = _dt(_get(la, "start")), _dt(_get(la, "end"))
+    idx = start_index
+    for t in _get(la, "templates", None) or []:
+        template = str(_get(t, "template", "") or "")
+        sample = str(_get(t, "sample", "") or "")
+        text = template if not sample else f"{template}\n{sample}"
+        level = _level(_get(t, "level", ""))
+        is_err = bool(_get(t, "is_error", False)) or _is_err_level(level)
+        fams = match_text(text)
+        if not fams and not is_err:
+            continue
+        count = int(_get(t, "count", 0) or 0)
+        first_seen = _dt(_get(t, "first_seen"))
+        novelty, onset, ratio = temporal_profile(_get(t, "per_minute", None), first_seen, span_start, span_end)
+        emitter = emitter_of(_get(t, "services", None), name)
+        subject = subject_in(text)
+        nodes = node_names(text)
+        tgts = targets_in(sample or template, emitter)
+        for nn in nodes:
+            if nn not in tgts:
+                tgts.insert(0, nn)
+        lf = 1.0 if is_err else (0.8 if level in _LEVEL_WARN else 0.6)
+        base = _novelty_factor(novelty, ratio) * _count_factor(count)
+        ref = _line_ref(la, t, sample or template)
+        if not fams:
+            fams = [None]  # an error template that no family explains
+        for fam in fams:
+            idx += 1
+            if fam is None:
+                fname, role, weights, rule = "error", "symptom", {}, "emitter"
+            else:
+                fname, role, weights, rule = fam.name, fam.role, dict(fam.weights), fam.culprit
+            svc = emitter
+            if role == "change" and subject:
+                svc = subject
+            elif fname in ("node_notready", "kernel_io_error") and nodes:
+                svc = nodes[0]
+            strength = base * (lf if role != "change" else 1.0)
+            if role == "change":
+                strength = max(strength, 0.5 * _count_factor(count)) if novelty != "baseline" else 0.25 * _count_factor(count)
+            out.append(Observation(
+                id=f"obs-{idx:05d}", modality="log", family=fname, role=role, weights=weights, service=svc,
+                targets=tgts if rule == "target" or role == "change" else tgts[:3], culprit_rule=rule,
+                time=onset or first_seen, end=_dt(_get(t, "last_seen")), strength=round(min(1.0, strength), 4),
+                novelty=novelty, count=count, level=level, title=template[:160], text=text[:600], evidence=[ref],
+                attributes={"artifact": name, "template_id": str(_get(t, "id", "")), "ratio": round(ratio, 2),
+                            "first_seen": first_seen.isoformat() if first_seen else None, "subject": subject,
+                            "services": dict(_get(t, "services", None) or {})},
+            ))
+    out.extend(access_observations(la, idx + 1))
+    return out
+
+
+def access_observations(la: Any, start_index: int) -> list[Observation]:
+    """Request-rate, 5xx, 429 and latency surges per upstream from the access-log statistics."""
+    rows = list(_get(la, "access_per_minute", None) or [])
+    if not rows:
+        return []
+    name = str(_get(la, "name", "") or "")
+    by_up: dict[str, list[Any]] = {}
+    for r in rows:
+        up = _get(r, "upstream", None) or _get(r, "service", None) or name
+        by_up.setdefault(canonical(str(up)) or canonical(name), []).append(r)
+    out: list[Observation] = []
+    idx = start_index
+    for up, rs in sorted(by_up.items()):
+        rs = sorted(rs, key=lambda r: str(_get(r, "minute", "")))
+        times = [_dt(_get(r, "minute")) for r in rs]
+        if len(rs) < 8 or any(t is None for t in times):
+            continue
+        req = np.array([float(_get(r, "requests", 0) or 0) for r in rs])
+        e5 = np.array([float(_get(r, "status_5xx", 0) or 0) for r in rs])
+        e4 = np.array([float(_get(r, "status_4xx", 0) or 0) for r in rs])
+        p95 = np.array([float(_get(r, "p95_ms", 0) or 0) for r in rs])
+        e429 = np.array([float(_get(r, "status_429", 0) or 0) for r in rs])
+        series = {"requests": (req, "request_surge", 3.0), "5xx": (e5, "access_5xx", 5.0),
+                  "p95_ms": (p95, "access_latency", 3.0)}
+        if e429.sum() > 0:
+            series["429"] = (e429, "access_429", 5.0)
+        elif e4.sum() > 0:
+            series["4xx"] = (e4, "access_4xx", 5.0)
+        for label, (y, fam, thr) in series.items():
+            hit = _step_up(y, thr)
+            if hit is None:
+                continue
+            i, ratio = hit
+            idx += 1
+            weights: dict[str, float] = {}
+            role = "symptom"
+            if fam == "request_surge":
+                weights, role = {"traffic_surge": 1.0}, "cause"
+            elif fam == "access_429":
+                weights, role = {"traffic_surge": 0.6}, "cause"
+            elif fam == "access_4xx":
+                weights = {"auth_credentials": 0.2, "traffic_surge": 0.1}
+            strength = float(min(1.0, 0.5 + 0.2 * math.log2(max(ratio, 1.0) / thr + 1)))
+            ref = EvidenceRef(kind="log_lines", artifact_id=str(_get(la, "artifact_id", "") or ""), artifact_name=name,
+                              excerpt=f"{label} per minute for {up} rose {ratio:.1f}x from {times[i]:%H:%M} UTC")
+            out.append(Observation(
+                id=f"obs-{idx:05d}", modality="log", family=fam, role=role, weights=weights, service=up,
+                time=times[i], strength=round(strength, 4), novelty="surge", count=int(y[i:].sum()),
+                title=f"{label} for {up} x{ratio:.1f}", text=f"access log {label} {up}", evidence=[ref],
+                attributes={"artifact": name, "ratio": round(ratio, 2), "access": True},
+            ))
+    return out
+
+
+def _step_up(y: np.ndarray, thr: float) -> tuple[int, float] | None:
+    """First index where a sustained rise of at least ``thr`` x over the prior level starts."""
+    n = len(y)
+    if n < 8:
+        return None
+    cs = np.concatenate([[0.0], np.cumsum(y)])
+    best: tuple[int, float] | None = None
+    for k in range(5, n - 1):
+        w = min(5, n - k)
+        before = cs[k] / k
+        after = (cs[k + w] - cs[k]) / w
+        floor = max(before, 0.5)
+        r = after / floor
+        if r >= thr and y[k] > before and (cs[k + w] - cs[k]) >= 3:
+            best = (k, float(r))
+            break
+    return best
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics
+# --------------------------------------------------------------------------------------------
+_LABEL_SERVICE_KEYS = ("service", "app", "job", "container", "deployment", "db", "dbinstanceidentifier", "instance",
+                       "pod", "host", "node", "cluster", "upstream", "backend", "queue", "topic", "consumergroup",
+                       "cacheclusterid", "loadbalancer", "functionname")
+_LABEL_TARGET_KEYS = ("cluster", "upstream", "backend", "target", "peer", "destination", "dependency", "remote",
+                      "db", "dbinstanceidentifier", "cacheclusterid", "node", "host", "queue", "topic")
+
+
+def _metric_service(s: Any, ma_name: str) -> str:
+    svc = _get(s, "service", None)
+    if svc:
+        return canonical(str(svc))
+    labels = dict(_get(s, "labels", None) or {})
+    for k in _LABEL_SERVICE_KEYS:
+        for lk, lv in labels.items():
+            if lk.lower() == k and lv:
+                return canonical(str(lv))
+    name = str(_get(s, "name", ""))
+    head = re.split(r"[_.:{ ]", name)[0].lower()
+    if head and head not in ("node", "container", "process", "go", "jvm", "http", "kube", "up", "cpu", "mem", "memory",
+                             "disk", "nginx", "envoy", "haproxy", "aws", "system", "sum", "avg", "rate"):
+        return canonical(head)
+    return canonical(ma_name)
+
+
+def _metric_targets(s: Any) -> list[str]:
+    labels = dict(_get(s, "labels", None) or {})
+    out: list[str] = []
+    for k in _LABEL_TARGET_KEYS:
+        for lk, lv in labels.items():
+            if lk.lower() == k and lv:
+                c = str(lv).lower() if "." in str(lv) and not str(lv).endswith(".local") else canonical(str(lv))
+                if c and c not in out:
+                    out.append(c)
+    name = str(_get(s, "name", ""))
+    for m in re.finditer(r'(?:cluster|upstream|host|node|db|target)="?([A-Za-z0-9_.-]+)"?', name):
+        c = m.group(1).lower()
+        if c not in out:
+            out.append(c)
+    return out
+
+
+def metric_observations(ma: Any, start_index: int = 0) -> list[Observation]:
+    """One observation per (series, family) whose anomalies move in the family's bad direction."""
+    out: list[Observation] = []
+    ma_name = str(_get(ma, "name", "") or "")
+    idx = start_index
+    for s in _get(ma, "series", None) or []:
+        name = str(_get(s, "name", ""))
+        labels = dict(_get(s, "labels", None) or {})
+        desc = " ".join([name, str(_get(s, "unit", "") or "")] + [f"{k}={v}" for k, v in sorted(labels.items())])
+        fams = match_metric(desc)
+        anomalies = list(_get(s, "anomalies", None) or [])
+        cps = list(_get(s, "change_points", None) or [])
+        if not anomalies and not cps:
+            continue
+        svc = _metric_service(s, ma_name)
+        tgts = _metric_targets(s)
+        for fam in fams or [None]:
+            want = fam.direction if fam else "any"
+            moves = [a for a in anomalies if want == "any" or _get(a, "direction") == want]
+            cmoves = [c for c in cps if want == "any" or _get(c, "direction") == want]
+            if not moves and not cmoves:
+                continue
+            score = max([float(_get(a, "peak_score", 0) or 0) for a in moves] + [0.6 if cmoves else 0.0])
+            mag = max([abs(float(_get(a, "magnitude", 0) or 0)) for a in moves]
+                      + [abs(float(_get(c, "magnitude", 0) or 0)) for c in cmoves] + [0.0])
+            times = [_dt(_get(a, "start")) for a in moves] + [_dt(_get(c, "time")) for c in cmoves]
+            times = [t for t in times if t is not None]
+            strong = [(_dt(_get(a, "start")), float(_get(a, "peak_score", 0) or 0)) for a in moves]
+            strong = [t for t, sc in strong if t is not None and sc >= 0.5 * score]
+            onset = min(strong + [_dt(_get(c, "time")) for c in cmoves if _dt(_get(c, "time"))]) if (strong or cmoves) else (min(times) if times else None)
+            ends = [_dt(_get(a, "end")) for a in moves]
+            end = max([e for e in ends if e is not None], default=None)
+            strength = score * min(1.0, 0.55 + 0.45 * min(mag, 2.0) / 2.0 + (0.2 if mag >= 0.5 else 0.0))
+            idx += 1
+            fname = fam.name if fam else "metric_anomaly"
+            role = fam.role if fam else "symptom"
+            d = "up" if any(_get(a, "direction") == "up" for a in moves) else "down"
+            ref = EvidenceRef(kind="metric_window", artifact_id=str(_get(ma, "artifact_id", "") or ""), artifact_name=ma_name,
+                              series=name, start=onset, end=end,
+                              excerpt=f"{name} {d} (score {score:.2f}, magnitude {mag:+.2f})")
+            out.append(Observation(
+                id=f"obs-{idx:05d}", modality="metric", family=fname, role=role,
+                weights=dict(fam.weights) if fam else {}, service=svc, targets=tgts,
+                culprit_rule=fam.culprit if fam else "emitter", time=onset, end=end, strength=round(min(1.0, strength), 4),
+                novelty="surge", count=len(moves) + len(cmoves), title=f"{name} {d}", text=desc[:300], evidence=[ref],
+                attributes={"artifact": ma_name, "series": name, "magnitude": round(mag, 3), "direction": d,
+                            "labels": labels},
+            ))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Screenshots, notes, knowledge base
+# --------------------------------------------------------------------------------------------
+def screenshot_observations(sr: Any, start_index: int = 0) -> list[Observation]:
+    """Panels whose title names a metric family and that show an anomaly in its bad direction."""
+    out: list[Observation] = []
+    idx = start_index
+    name = str(_get(sr, "name", "") or _get(sr, "artifact_name", "") or "screenshot")
+    for p in _get(sr, "panels", None) or []:
+        title = str(_get(p, "title", "") or "")
+        anomalies = list(_get(p, "anomalies", None) or [])
+        if not title or not anomalies:
+            continue
+        for fam in match_metric(title) or [None]:
+            want = fam.direction if fam else "any"
+            moves = [a for a in anomalies if want == "any" or _get(a, "direction") == want]
+            if not moves:
+                continue
+            times = sorted(t for t in (_dt(_get(a, "start")) for a in moves) if t is not None)
+            bbox = _get(moves[0], "bbox", None) or _get(p, "bbox", None)
+            idx += 1
+            ref = EvidenceRef(kind="image_region", artifact_id=str(_get(sr, "artifact_id", "") or ""), artifact_name=name,
+                              bbox=[int(x) for x in bbox] if bbox else None,
+                              excerpt=f"panel '{title}' moves {_get(moves[0], 'direction', '')}")
+            tnames = [canonical(x) for x in re.findall(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+", title.lower())]
+            out.append(Observation(
+                id=f"obs-{idx:05d}", modality="screenshot", family=fam.name if fam else "panel_anomaly",
+                role=fam.role if fam else "symptom", weights=dict(fam.weights) if fam else {},
+                service=tnames[0] if tnames else "", targets=tnames, culprit_rule=fam.culprit if fam else "emitter",
+                time=times[0] if times else None, strength=0.55 if bool(_get(p, "alerting", False)) else 0.45,
+                novelty="surge", count=len(moves), title=f"{title} ({name})", text=title, evidence=[ref],
+                attributes={"artifact": name},
+            ))
+    return out
+
+
+def note_observations(notes: Iterable[str], start_index: int = 0) -> list[Observation]:
+    """Families named in the analyst's notes (weak: a note is a lead, not a measurement)."""
+    out: list[Observation] = []
+    idx = start_index
+    for i, note in enumerate(notes):
+        for fam in match_text(note):
+            idx += 1
+            tg = targets_in(note)
+            out.append(Observation(
+                id=f"obs-{idx:05d}", modality="note", family=fam.name, role=fam.role, weights=dict(fam.weights),
+                service=tg[0] if tg else "", targets=tg, culprit_rule=fam.culprit, time=None, strength=0.3,
+                novelty="unknown", title=f"analyst note {i + 1}: {fam.name}", text=note[:300],
+                evidence=[EvidenceRef(kind="note", artifact_name=f"note {i + 1}", excerpt=note[:300])],
+            ))
+    return out
+
+
+def family_weights(name: str) -> dict[str, float]:
+    """Category weights of a family by name (text or metric)."""
+    if name in TEXT_BY_NAME:
+        return dict(TEXT_BY_NAME[name].weights)
+    for f in METRIC_FAMILIES:
+        if f.name == name:
+            return dict(f.weights)
+    return {}
+
+
+def now_utc() -> datetime:  # pragma: no cover - convenience for callers that need a default clock
+    return datetime.now(timezone.utc)
