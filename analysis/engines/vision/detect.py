@@ -1,0 +1,179 @@
+"""What moved in a traced chart line: the metric engine's detector plus visual-significance gates.
+
+The series recovered from pixels go through :func:`analysis.engines.metrics.detect_series` (the
+same detector the metrics agent uses). Because dashboards autoscale their y axis, an anomaly is
+kept only when it is also visually significant: it moves the line by a good fraction of the plot
+height and clearly more than the line's own wiggle, and level changes must be abrupt or depart
+from a flat baseline (so smooth daily cycles and trends are not reported). When the metric engine
+cannot be imported, a small built-in step/spike detector is used instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+#: Synthetic clock for series whose time axis could not be read (one minute per column).
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+MIN_HEIGHT_FRAC = 0.12
+MIN_NOISE_RATIO = 5.0
+
+
+@dataclass
+class Event:
+    """An anomaly in column-index space of one traced series."""
+
+    i0: int
+    i1: int
+    direction: Literal["up", "down"]
+    kind: str
+    score: float
+    delta_px: float
+    before_px: float  # pixel row of the level before (after ``detect_events``: image row)
+    after_px: float  # pixel row of the peak / new level
+
+
+def _noise(v: np.ndarray) -> float:
+    """Line wiggle in pixels: robust spread of the residual from a short rolling median."""
+    s = pd.Series(v)
+    r = (s - s.rolling(7, center=True, min_periods=1).median()).to_numpy()
+    mad = float(np.median(np.abs(r - np.median(r)))) * 1.4826
+    return max(mad, 0.7)
+
+
+def _metric_detector():  # type: ignore[no-untyped-def]
+    try:
+        from analysis.engines.metrics import detect_series
+    except Exception:  # noqa: BLE001 - engine absent or broken: fall back
+        return None
+    return detect_series
+
+
+def detector_name() -> str:
+    return "metrics.detect_series" if _metric_detector() is not None else "vision.builtin"
+
+
+def _fallback(v: np.ndarray) -> list[tuple[int, int, str, str]]:
+    """Built-in detector: strongest abrupt steps and spikes, as (i0, i1, direction, kind)."""
+    n = v.size
+    out: list[tuple[int, int, str, str]] = []
+    w = max(6, n // 25)
+    s = pd.Series(v)
+    left = s.rolling(w, min_periods=w).median().to_numpy()
+    right = s[::-1].rolling(w, min_periods=w).median().to_numpy()[::-1]
+    step = np.full(n, np.nan)
+    step[w:n - w] = right[w:n - w] - left[w - 1:n - w - 1]
+    sig = _noise(v)
+    if np.isfinite(step).any():
+        i = int(np.nanargmax(np.abs(step)))
+        if abs(step[i]) >= 6 * sig:
+            out.append((i, n - 1, "up" if step[i] > 0 else "down", "level_shift"))
+    base = s.rolling(max(15, n // 15), center=True, min_periods=1).median().to_numpy()
+    r = v - base
+    hot = np.abs(r) >= 8 * sig
+    for a, b in _runs_of(hot):
+        k = a + int(np.argmax(np.abs(r[a:b])))
+        out.append((a, b - 1, "up" if r[k] > 0 else "down", "spike" if r[k] > 0 else "dip"))
+    return out
+
+
+def _runs_of(mask: np.ndarray) -> list[tuple[int, int]]:
+    m = np.concatenate([[0], mask.astype(np.int8), [0]])
+    d = np.diff(m)
+    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
+
+
+def detect_events(rows: np.ndarray, plot_h: int, seconds: np.ndarray | None) -> list[Event]:
+    """Visually significant anomalies of one traced line (``rows`` = pixel rows, NaN = gap)."""
+    ok = np.isfinite(rows)
+    idx = np.flatnonzero(ok)
+    if idx.size < 20:
+        return []
+    v = -rows[idx]  # up is positive
+    off = float(v.min())
+    v = v - off
+    n = v.size
+    if seconds is not None and np.all(np.diff(seconds[idx]) > 0):
+        ts = pd.to_datetime(np.round(seconds[idx]).astype(np.int64), unit="s", utc=True)
+    else:
+        ts = pd.DatetimeIndex([_EPOCH + timedelta(minutes=int(i)) for i in idx])
+    det = _metric_detector()
+    raw: list[tuple[int, int, str, str]] = []
+    if det is not None:
+        try:
+            anomalies, _ = det(ts, v)
+        except Exception:  # noqa: BLE001 - a detector failure must not lose the screenshot
+            anomalies = []
+            det = None
+        tsn = ts.as_unit("ns").asi8
+        for an in anomalies:
+            a = int(np.searchsorted(tsn, pd.Timestamp(an.start).as_unit("ns").value))
+            b = int(np.searchsorted(tsn, pd.Timestamp(an.end).as_unit("ns").value))
+            raw.append((min(a, n - 1), min(max(b, a), n - 1), an.direction, an.kind))
+    if det is None:
+        raw = _fallback(v)
+    sig = _noise(v)
+    events: list[Event] = []
+    for a, b, direction, kind in raw:
+        ev = _gate(v, a, b, direction, kind, sig, plot_h)
+        if ev is not None:
+            events.append(Event(i0=int(idx[ev.i0]), i1=int(idx[ev.i1]), direction=ev.direction, kind=ev.kind,
+                                score=ev.score, delta_px=ev.delta_px, before_px=-(ev.before_px + off),
+                                after_px=-(ev.after_px + off)))
+    return _dedupe(events)
+
+
+def _gate(v: np.ndarray, a: int, b: int, direction: str, kind: str, sig: float, plot_h: int) -> Event | None:
+    n = v.size
+    w = max(5, n // 30)
+    before = v[max(0, a - 3 * w):max(1, a)]
+    if before.size < 3:
+        before = v[:max(3, w)]
+    base = float(np.median(before))
+    if kind in ("spike", "dip"):
+        seg = v[a:b + 1]
+        k = int(np.argmax(seg)) if direction == "up" else int(np.argmin(seg))
+        peak = float(seg[k])
+    else:
+        seg = v[a:min(n, a + max(2 * w, (b - a + 1)))]
+        peak = float(np.median(v[a:min(n, a + 2 * w)])) if kind == "level_shift" else float(np.median(v[max(a, b - w):b + 1]))
+        if kind == "trend_change":
+            peak = float(np.median(v[max(a, b - w):b + 1]))
+    delta = peak - base
+    if (direction == "up") != (delta > 0):
+        return None
+    # visual significance
+    span = float(np.percentile(v, 98) - np.percentile(v, 2)) or 1.0
+    if abs(delta) < MIN_HEIGHT_FRAC * plot_h or abs(delta) < MIN_NOISE_RATIO * sig:
+        return None
+    if kind in ("spike", "dip"):
+        if abs(delta) < 8 * sig or abs(delta) < 0.2 * plot_h:
+            return None
+    else:
+        # abrupt change or departure from a flat baseline; smooth cycles are neither
+        pre = v[max(0, a - 4 * w):a]
+        flat = pre.size >= w and (np.percentile(pre, 90) - np.percentile(pre, 10)) <= max(0.35 * abs(delta), 4 * sig)
+        j = min(n, a + w)
+        fast = abs(float(np.median(v[a:j])) - base) >= 0.55 * abs(delta) if j > a else False
+        if not (flat or fast):
+            return None
+        if abs(delta) < 0.3 * span:
+            return None
+    score = float(min(1.0, 0.35 + 0.45 * min(1.0, abs(delta) / (0.5 * plot_h)) + 0.2 * min(1.0, abs(delta) / (20 * sig))))
+    return Event(i0=a, i1=b, direction="up" if delta > 0 else "down", kind=kind, score=score,
+                 delta_px=delta, before_px=base, after_px=peak)
+
+
+def _dedupe(events: list[Event]) -> list[Event]:
+    events.sort(key=lambda e: -e.score)
+    kept: list[Event] = []
+    for e in events:
+        if any(not (e.i1 < k.i0 or e.i0 > k.i1) and e.direction == k.direction for k in kept):
+            continue
+        kept.append(e)
+    kept.sort(key=lambda e: e.i0)
+    return kept

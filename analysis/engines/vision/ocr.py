@@ -1,0 +1,168 @@
+"""Text recognition of the text-line boxes found by :mod:`layout`: OCR engines behind one protocol.
+
+The default :class:`TesseractOcr` pastes every (inverted, upscaled) line crop into one mosaic
+image and makes a single ``tesseract`` call, then maps each recognised word back to its line by
+position: one process start per screenshot instead of one per line. :class:`RapidOcr` (optional,
+``rapidocr-onnxruntime``) is kept for the benchmark comparison.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Protocol, Sequence
+
+import numpy as np
+from PIL import Image
+
+from analysis.errors import AnalysisError
+
+from .layout import Box
+
+#: Upscale factor for line crops whose height is below ``SMALL_LINE_PX`` (small UI fonts).
+SCALE_SMALL = 3
+SCALE_LARGE = 2
+SMALL_LINE_PX = 18
+_GAP = 16
+_PAD = 3
+
+
+class OcrEngine(Protocol):
+    """Reads the text of many small line crops of one screenshot."""
+
+    name: str
+
+    def read_lines(self, lum: np.ndarray, boxes: Sequence[Box], dark: bool) -> list[tuple[str, float]]:
+        """Text and confidence (0..100) for each box, in the order given."""
+        ...
+
+
+def line_crop(lum: np.ndarray, b: Box, dark: bool) -> Image.Image:
+    """Black-on-white, upscaled grey crop of one text line (with a little padding)."""
+    h, w = lum.shape
+    y0, y1 = max(0, b.y0 - _PAD), min(h, b.y1 + _PAD)
+    x0, x1 = max(0, b.x0 - _PAD), min(w, b.x1 + _PAD)
+    sub = lum[y0:y1, x0:x1].astype(np.float32)
+    if float(np.median(sub)) < 128:  # light text on a dark background (dark theme, badges)
+        sub = 255.0 - sub
+    # stretch contrast so faint tick labels become black on white
+    lo, hi = float(sub.min()), float(np.percentile(sub, 90))
+    if hi - lo > 10:
+        sub = np.clip((sub - lo) * 255.0 / (hi - lo), 0, 255)
+    img = Image.fromarray(sub.astype(np.uint8))
+    s = SCALE_SMALL if b.h < SMALL_LINE_PX else SCALE_LARGE
+    return img.resize((img.width * s, img.height * s), Image.Resampling.BICUBIC)
+
+
+class TesseractOcr:
+    """Tesseract 5 (Debian ``tesseract-ocr``) through pytesseract, one call per screenshot."""
+
+    name = "tesseract"
+
+    def __init__(self, cmd: str | None = None, lang: str = "eng", threads: int = 1) -> None:
+        self.cmd = cmd
+        self.lang = lang
+        self.threads = threads
+
+    def _check(self):  # type: ignore[no-untyped-def]
+        try:
+            import pytesseract
+        except ImportError:
+            raise AnalysisError("The pytesseract package is missing: pip install pytesseract to read "
+                                "screenshot text.") from None
+        cmd = self.cmd or pytesseract.pytesseract.tesseract_cmd
+        if shutil.which(cmd) is None and not os.path.isfile(cmd):
+            raise AnalysisError("The tesseract OCR program is not installed: install the Debian package "
+                                "tesseract-ocr (apt-get install tesseract-ocr) to read screenshot text.")
+        pytesseract.pytesseract.tesseract_cmd = cmd
+        return pytesseract
+
+    def version(self) -> str:
+        pt = self._check()
+        try:
+            return f"tesseract {pt.get_tesseract_version()}"
+        except Exception:  # noqa: BLE001 - version is informative only
+            return "tesseract"
+
+    def read_lines(self, lum: np.ndarray, boxes: Sequence[Box], dark: bool) -> list[tuple[str, float]]:
+        pt = self._check()
+        if not boxes:
+            return []
+        crops = [line_crop(lum, b, dark) for b in boxes]
+        # Pack crops into a few columns so the mosaic stays roughly square.
+        col_w = max(c.width for c in crops) + 40
+        total_h = sum(c.height + _GAP for c in crops)
+        n_cols = max(1, min(4, int(np.sqrt(total_h / max(col_w, 1)))))
+        per_col = -(-len(crops) // n_cols)
+        slots: list[tuple[int, int, int, int]] = []
+        heights = []
+        for c0 in range(n_cols):
+            y = 20
+            for c in crops[c0 * per_col:(c0 + 1) * per_col]:
+                x = 20 + c0 * col_w
+                slots.append((x, y, x + c.width, y + c.height))
+                y += c.height + _GAP
+            heights.append(y)
+        mosaic = Image.new("L", (n_cols * col_w + 40, max(heights) + 20), 255)
+        for c, (x, y, _, _) in zip(crops, slots):
+            mosaic.paste(c, (x, y))
+        env_threads = os.environ.get("OMP_THREAD_LIMIT")
+        os.environ["OMP_THREAD_LIMIT"] = str(self.threads)
+        try:
+            data = pt.image_to_data(mosaic, lang=self.lang, config="--psm 6 -c tessedit_do_invert=0",
+                                    output_type=pt.Output.DICT)
+        except pt.TesseractNotFoundError:
+            raise AnalysisError("The tesseract OCR program is not installed: install the Debian package "
+                                "tesseract-ocr (apt-get install tesseract-ocr) to read screenshot text.") from None
+        except (pt.TesseractError, RuntimeError, OSError) as exc:
+            raise AnalysisError(f"Tesseract OCR failed on the screenshot ({str(exc)[:80]}): check the "
+                                "tesseract-ocr installation.") from None
+        finally:
+            if env_threads is None:
+                os.environ.pop("OMP_THREAD_LIMIT", None)
+            else:
+                os.environ["OMP_THREAD_LIMIT"] = env_threads
+        words: list[list[tuple[int, str, float]]] = [[] for _ in crops]
+        for i, word in enumerate(data["text"]):
+            word = (word or "").strip()
+            if not word:
+                continue
+            cx = data["left"][i] + data["width"][i] / 2
+            cy = data["top"][i] + data["height"][i] / 2
+            for k, (x0, y0, x1, y1) in enumerate(slots):
+                if x0 - 10 <= cx <= x1 + 10 and y0 - _GAP / 2 <= cy < y1 + _GAP / 2:
+                    words[k].append((data["left"][i], word, float(data["conf"][i])))
+                    break
+        out: list[tuple[str, float]] = []
+        for ws in words:
+            ws.sort()
+            text = " ".join(w for _, w, _ in ws)
+            conf = float(np.mean([c for _, _, c in ws])) if ws else 0.0
+            out.append((text, conf))
+        return out
+
+
+class RapidOcr:
+    """RapidOCR (ONNX runtime) recognition-only on each line crop; optional, for comparison."""
+
+    name = "rapidocr"
+
+    def __init__(self) -> None:
+        try:
+            from rapidocr_onnxruntime import RapidOCR
+        except ImportError:
+            raise AnalysisError("rapidocr-onnxruntime is not installed: pip install rapidocr-onnxruntime "
+                                "or use the tesseract engine.") from None
+        self._engine = RapidOCR()
+
+    def read_lines(self, lum: np.ndarray, boxes: Sequence[Box], dark: bool) -> list[tuple[str, float]]:
+        out: list[tuple[str, float]] = []
+        for b in boxes:
+            crop = np.asarray(line_crop(lum, b, dark).convert("RGB"))
+            res, _ = self._engine(crop, use_det=False, use_cls=False, use_rec=True)
+            if res:
+                text, score = res[0][0], float(res[0][1])
+                out.append((str(text), score * 100.0))
+            else:
+                out.append(("", 0.0))
+        return out
