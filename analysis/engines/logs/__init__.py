@@ -1,0 +1,17 @@
+"""Log intelligence engine: format detection, multi-line records, template mining and findings.
+
+Public API::
+
+    analyze_log(lines, *, artifact_id, name) -> LogAnalysis
+    iter_records(lines, name="") -> Iterator[LogRecord]
+    iter_assignments(lines) -> Iterator[tuple[int, str, str]]   # (line, template_id, template)
+    TemplateMiner
+"""
+
+from analysis.engines.logs.analyzer import analyze_log, iter_assignments
+from analysis.engines.logs.miner import TemplateMiner, template_id
+from analysis.engines.logs.models import LogAnalysis, LogRecord, TemplateStat
+from analysis.engines.logs.records import iter_records
+
+__all__ = ["LogAnalysis", "LogRecord", "TemplateMiner", "TemplateStat", "analyze_log", "iter_assignments",
+           "iter_records", "template_id"]
