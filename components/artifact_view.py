@@ -68,7 +68,7 @@ def show_evidence(ref: EvidenceRef, artifacts: dict[str, Artifact], key: str) ->
         table = metric_table(art)
         if table is not None:
             series = [ref.series] if ref.series in table.series_names else None
-            st.plotly_chart(metric_figure(table.frame, series=series, window=(ref.start, ref.end), height=300),
+            st.plotly_chart(metric_figure(table.frame, series=series, window=(ref.start, ref.end)),
                             key=f"{key}.chart")
     elif ref.kind == "image_region":
         img = loaded_artifact(art).image().copy()

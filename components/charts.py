@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from analysis.models import TimelineEvent
 
@@ -14,19 +15,23 @@ _LAYOUT = dict(margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h",
 
 
 def metric_figure(frame: pd.DataFrame, *, series: list[str] | None = None, window: tuple[datetime, datetime] | None = None,
-                  title: str = "", height: int = 340) -> go.Figure:
-    """Lines of a long metric frame (timestamp, series, value); ``window`` is shaded when given."""
-    fig = go.Figure()
+                  title: str = "", row_height: int = 150) -> go.Figure:
+    """One small panel per series (own y scale, shared UTC x axis); ``window`` is shaded on every panel."""
     names = series if series is not None else list(pd.unique(frame["series"]))
-    for name in names:
+    names = names or []
+    fig = make_subplots(rows=max(len(names), 1), cols=1, shared_xaxes=True, vertical_spacing=0.04 if len(names) < 6 else 0.02,
+                        subplot_titles=[str(n) for n in names] or None)
+    for row, name in enumerate(names, start=1):
         part = frame[frame["series"] == name]
-        fig.add_trace(go.Scatter(x=part["timestamp"], y=part["value"], mode="lines", name=str(name)))
+        fig.add_trace(go.Scatter(x=part["timestamp"], y=part["value"], mode="lines", name=str(name),
+                                 line=dict(width=1.6), hovertemplate="%{x|%Y-%m-%d %H:%M:%S} UTC<br>%{y:.4g}"),
+                      row=row, col=1)
     if window and window[0] is not None:
-        end = window[1] or window[0]
-        fig.add_vrect(x0=window[0], x1=end, fillcolor="rgba(251,192,45,0.35)", line_width=1,
-                      line_color="rgba(251,140,0,0.9)", annotation_text="evidence window",
-                      annotation_position="top left")
-    fig.update_layout(title=title or None, height=height, xaxis_title="UTC", **_LAYOUT)
+        fig.add_vrect(x0=window[0], x1=window[1] or window[0], fillcolor="rgba(251,192,45,0.35)", line_width=1,
+                      line_color="rgba(251,140,0,0.9)", row="all", col=1)
+    fig.update_annotations(font_size=12, x=0, xanchor="left")
+    fig.update_layout(title=title or None, height=60 + row_height * max(len(names), 1), showlegend=False,
+                      margin=dict(l=10, r=10, t=30, b=10), hovermode="x unified")
     return fig
 
 

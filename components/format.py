@@ -34,11 +34,6 @@ STATUS_COLORS: dict[str, str] = {
 
 SEVERITY_COLORS: dict[str, str] = {"SEV1": "red", "SEV2": "orange", "SEV3": "yellow", "SEV4": "gray"}
 
-RUN_STATUS_ICONS: dict[str, str] = {
-    "completed": "✅", "running": "⏳", "failed": "❌", "interrupted": "⚠️", "cancelled": "⏹️",
-}
-
-
 def category_label(category: Category | str | None) -> str:
     if category is None:
         return "—"

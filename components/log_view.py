@@ -24,7 +24,7 @@ _STYLE = """
 .srewb-log{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;line-height:1.45;
   border:1px solid rgba(128,128,128,.35);border-radius:6px;overflow:auto;max-height:%(h)dpx}
 .srewb-log table{border-collapse:collapse;width:100%%}
-.srewb-log td{padding:0 8px;vertical-align:top;white-space:pre-wrap;word-break:break-all;border:none}
+.srewb-log td{padding:0 8px;vertical-align:top;white-space:pre;border:none}
 .srewb-log td.n{color:#888;text-align:right;user-select:none;width:1%%;white-space:nowrap;border-right:1px solid rgba(128,128,128,.3)}
 .srewb-log tr.error td.t{color:#c62828}.srewb-log tr.error{background:rgba(229,57,53,.07)}
 .srewb-log tr.warn td.t{color:#a15c00}.srewb-log tr.warn{background:rgba(255,167,38,.08)}

@@ -98,7 +98,7 @@ def timeline(report: IncidentReport) -> None:
         return
     top = report.top
     st.plotly_chart(timeline_figure(report.timeline, onset=top.onset if top else None), key="report.timeline.chart")
-    st.dataframe(pd.DataFrame([{"time (UTC)": e.time, "source": e.source, "service": e.service or "",
+    st.dataframe(pd.DataFrame([{"time": fmt.when(e.time, seconds=True), "source": e.source, "service": e.service or "",
                                 "event": ("[change] " if e.is_change else "") + e.title, "severity": e.severity}
                                for e in report.timeline]), hide_index=True, key="report.timeline.table")
 
@@ -127,5 +127,5 @@ def agents(report: IncidentReport) -> None:
         for a in report.agents]), hide_index=True, key="report.agents.table")
     if report.findings:
         st.dataframe(pd.DataFrame([{"agent": f.agent, "severity": f.severity, "finding": f.title,
-                                    "service": f.service or "", "start (UTC)": f.start, "evidence": len(f.evidence)}
+                                    "service": f.service or "", "start": fmt.when(f.start, seconds=True), "evidence": len(f.evidence)}
                                    for f in report.findings]), hide_index=True, key="report.findings.table")

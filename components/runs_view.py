@@ -38,8 +38,8 @@ def run_with_progress(store: Store, incident_id: str, settings: Settings) -> tup
 
 def runs_table(runs: list[RunInfo]) -> None:
     st.dataframe(pd.DataFrame([{
-        "run": r.id, "status": f"{fmt.RUN_STATUS_ICONS.get(r.status, '')} {r.status}", "backend": r.backend,
-        "started (UTC)": r.started_at, "time": fmt.seconds(r.seconds),
+        "run": r.id, "status": r.status, "backend": r.backend,
+        "started": fmt.when(r.started_at, seconds=True), "time": fmt.seconds(r.seconds),
         "top hypothesis": fmt.category_label(r.top_category) if r.top_category else "—",
         "confidence": fmt.pct(r.top_confidence), "error": r.error} for r in runs]),
         hide_index=True, key="runs.table")

@@ -74,6 +74,10 @@ for inc in shown:
         c1, c2, c3 = st.columns([5, 3, 1], vertical_alignment="center")
         c1.markdown(f"**{md_escape(inc.title)}**")
         c1.caption(f"{', '.join(inc.services) or 'no services'} · opened {fmt.when(inc.created_at)} · {inc.id}")
+        last = next((r for r in store.list_runs(inc.id) if r.status == "completed"), None)
+        if last is not None:
+            c1.caption(f"Last analysis: {fmt.category_label(last.top_category) if last.top_category else 'inconclusive'}"
+                       + (f" ({fmt.pct(last.top_confidence)})" if last.top_confidence is not None else ""))
         badges = c2.container(horizontal=True)
         badges.badge(fmt.status_label(inc.status), color=fmt.STATUS_COLORS.get(inc.status.value, "gray"))
         badges.badge(inc.severity.value, color=fmt.SEVERITY_COLORS.get(inc.severity.value, "gray"))
