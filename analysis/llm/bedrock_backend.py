@@ -447,8 +447,8 @@ class BedrockBackend:
         tool_calls = 0
         answer: SupervisorAnswer | None = None
         problem = ""
-        for step in range(max_steps + 1):
-            last = step >= max_steps - 1
+        for step in range(max_steps):
+            last = step == max_steps - 1
             choice = {"tool": {"name": prompt.tool_name}} if last else {"any": {}}
             result = self._call("supervisor", ctx, self._request("supervisor", model_id, messages, tools, choice), usage)
             action, why = STOP_REASONS.get(result.stop_reason, ("reask", f"unknown stop reason {result.stop_reason}"))
@@ -457,7 +457,7 @@ class BedrockBackend:
             uses = result.tool_uses()
             if not uses:
                 problem = why or "no tool was called"
-                if reasked or step >= max_steps:
+                if reasked:
                     break
                 reasked = True
                 messages = _reask_messages(messages, result, f"Call a tool; to finish call {prompt.tool_name}.")
@@ -482,10 +482,12 @@ class BedrockBackend:
                     results.append(_tool_result(use, "error", red.redact(str(exc))))
             if answer is not None:
                 break
-            if step >= max_steps or (problem and reasked and any(u.get("name") == prompt.tool_name for u in uses)):
-                break
             if any(u.get("name") == prompt.tool_name for u in uses):
+                if reasked:
+                    break  # a second invalid answer: give up
                 reasked = True
+            elif last:
+                problem = problem or f"the model did not call {prompt.tool_name} when it was forced to"
             messages = messages + [result.message(), {"role": "user", "content": results}]
         if answer is None:
             raise BedrockCallError(f"The Bedrock supervisor did not submit a valid analysis within {max_steps} steps "
