@@ -38,12 +38,12 @@ def _client_error(exc: bex.ClientError, model_id: str, region: str) -> BedrockCa
     if code in ("UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException",
                 "InvalidClientTokenId", "SignatureDoesNotMatch"):
         return BedrockCallError(
-            "The AWS credentials were rejected (invalid or expired): refresh them (e.g. aws sso login) or pick "
+            "The AWS credentials were rejected (invalid or expired): refresh them (for example with aws sso login) or pick "
             "another profile in Settings.", "bad_credentials", fatal=True)
     if code == "ResourceNotFoundException":
         return BedrockCallError(
             f"Model {model_id} was not found in region {region}: check the model id and region in Settings "
-            "(cross-region inference profiles start with us., eu. or apac.).", "model_not_found")
+            "(cross-region inference profile ids carry a us, eu or apac prefix).", "model_not_found")
     if code == "ValidationException" and ("model identifier" in msg or "on-demand throughput" in msg
                                           or "inference profile" in msg or "model id" in msg):
         return BedrockCallError(

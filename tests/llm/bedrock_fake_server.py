@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -85,6 +86,8 @@ class FakeConverse:
     brain: Any = default_brain
     die_after: int | None = None
     error: tuple[int, str, str] | None = None
+    errors_first: list[tuple[int, str, str]] = field(default_factory=list)
+    delay_s: float = 0.0
     requests: list[Recorded] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -102,8 +105,11 @@ class FakeConverse:
                 with fake._lock:
                     fake.requests.append(Recorded(model_id, body))
                     n = len(fake.requests)
-                if fake.error is not None:
-                    status, etype, message = fake.error
+                    scripted = fake.errors_first.pop(0) if fake.errors_first else None
+                if fake.delay_s:
+                    time.sleep(fake.delay_s)
+                if scripted is not None or fake.error is not None:
+                    status, etype, message = scripted or fake.error
                     data = json.dumps({"message": message}).encode()
                     self.send_response(status)
                     self.send_header("x-amzn-ErrorType", etype)
