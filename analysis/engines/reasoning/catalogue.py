@@ -68,7 +68,7 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
             r"|\brolling (out|update)\b|\bupgrad(e|ed|ing) (to|from)\b|\bnew revision\b|\brollout\b)"),
         {"deployment_regression": 0.6},
         role="change",
-        exclude=_rx(r"spring boot ::|tomcat/|java \d|jvm|kernel|openssl|python/"),
+        exclude=_rx(r"spring boot ::|servlet engine|tomcat/\S+\]$"),
     ),
     TextFamily(
         "replica_scaling",
@@ -275,7 +275,7 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
     ),
     TextFamily(
         "kernel_io_error",
-        _rx(r"(i/o error|blk_update_request|nvme\S*:? .{0,40}(timeout|abort|reset)|buffer i/o error|ext4-fs error|xfs.{0,20}error"
+        _rx(r"(i/o error,? dev|i/o error.{0,20}sector|blk_update_request|nvme\S*:? .{0,40}(timeout|abort|reset)|buffer i/o error|ext4-fs error|xfs.{0,20}error"
             r"|hung_task|task \S+ blocked for more than|medium error|scsi.{0,30}error|read-only file ?system|remount.{0,20}read-only"
             r"|ata\d.{0,30}(error|failed)|machine check|mce:|edac)"),
         {"node_failure": 0.9, "disk_full": 0.1, "data_corruption": 0.1},
@@ -325,7 +325,8 @@ _DB = r"(db|database|postgres|pg_|mysql|rds|sql|mongo|aurora|dynamo|cassandra)"
 
 METRIC_FAMILIES: tuple[MetricFamily, ...] = (
     MetricFamily("cache_hit_drop", _rx(r"(hit[_ ]?(ratio|rate)|hits?_pct|cache.*hit)"), "down", {"cache_failure": 1.0}),
-    MetricFamily("cache_evictions", _rx(r"(evict|rejected_(writes|commands)|oom_rejected)"), "up", {"cache_failure": 0.8}),
+    MetricFamily("cache_evictions", _rx(r"(evict|rejected_(writes|commands)|oom_rejected|errorstat_oom|" + _CACHE + r".*oom)"), "up",
+                 {"cache_failure": 0.8}),
     MetricFamily("cache_memory_full", _rx(_CACHE + r".*(mem|used_bytes|bytes)|(mem|memory).*" + _CACHE), "any",
                  {"cache_failure": 0.6, "memory_exhaustion": 0.15}),
     MetricFamily("db_connections", _rx(r"(connections|pg_stat_activity|threads_connected|active_conn|pool_(active|pending|wait)|numbackends"
@@ -365,7 +366,8 @@ METRIC_FAMILIES: tuple[MetricFamily, ...] = (
     MetricFamily("network_errors", _rx(r"(packet_?loss|retrans|drop(ped|s)|net.*err|tcp_.*(reset|timeout)|network_?(error|loss))"), "up",
                  {"network_dns": 0.7}),
     MetricFamily("cert_expiry", _rx(r"(cert|ssl|tls).*(expir|days|valid|seconds_left|handshake_(fail|err))"), "any", {"certificate_expiry": 0.9}),
-    MetricFamily("auth_errors", _rx(r"(401|403|auth.*(fail|error|denied|reject)|unauthori|forbidden|login_fail|invalid_token)"), "up",
+    MetricFamily("auth_errors", _rx(r"(\b401\b|\b403\b|_401|_403|authn|authentication.*(fail|error)|login_?fail|unauthori|forbidden|invalid_token"
+                                   r"|credential|token.*(fail|expir|invalid|reject))"), "up",
                  {"auth_credentials": 0.9}),
     MetricFamily("corruption", _rx(r"(checksum|corrupt|crc_err|integrity|parse_err|decode_err|malformed)"), "up", {"data_corruption": 1.0}),
     MetricFamily("dependency_latency", _rx(r"(upstream|egress|outbound|external|client|dependency|downstream|cluster).*(latency|time|duration|p9\d|timeout)"
@@ -381,11 +383,25 @@ METRIC_FAMILIES: tuple[MetricFamily, ...] = (
 METRIC_BY_NAME: dict[str, MetricFamily] = {f.name: f for f in METRIC_FAMILIES}
 
 
-def match_text(text: str) -> list[TextFamily]:
-    """All text families whose pattern matches ``text`` (and whose exclusion does not)."""
+_RUNTIME_VERSION = _rx(r"\b(java|jdk|jvm|tomcat|spring boot|python|node|go|openssl|kernel|glibc|netty|nginx|envoy)[ /:]*v?\d+(\.\d+)*")
+_VERSION_WORD = _rx(r"\b(starting|started|version|deploy\w*|release\w*|image|rolling|upgrad\w*|revision|rollout|build)\b")
+
+
+def match_text(text: str, sample: str = "") -> list[TextFamily]:
+    """All text families whose pattern matches a log template (and whose exclusion does not).
+
+    Families are matched on the template (the message without its header, so logger names such as
+    ``...config.ResilienceConfig`` do not count). Version numbers are usually masked in templates,
+    so a version change is also recognised when the template has a release word and the sample
+    line carries a version that is not the runtime's (``Java 17``, ``Tomcat/9``).
+    """
     out: list[TextFamily] = []
     for fam in TEXT_FAMILIES:
-        if fam.pattern.search(text) and not (fam.exclude and fam.exclude.search(text)):
+        hit = bool(fam.pattern.search(text)) and not (fam.exclude and fam.exclude.search(text))
+        if not hit and fam.name == "version_change" and sample and _VERSION_WORD.search(text):
+            cleaned = _RUNTIME_VERSION.sub(" ", sample)
+            hit = bool(fam.pattern.search(cleaned)) and not (fam.exclude and fam.exclude.search(cleaned))
+        if hit:
             out.append(fam)
     return out
 

@@ -103,9 +103,30 @@ def _kb_prior(similar: list[Any]) -> dict[str, float]:
     return prior
 
 
+def incident_anchor(obs: list[Observation], window_min: int = 20) -> datetime | None:
+    """The centre of the densest 20-minute window of new/surging evidence (strength-weighted)."""
+    pts = sorted((o.time, o.strength) for o in obs if o.time is not None and o.novelty in ("new", "surge")
+                 and o.role in ("cause", "symptom") and o.strength >= 0.3 and o.modality in ("log", "metric"))
+    if not pts:
+        return None
+    best, best_w, j, acc = pts[0][0], -1.0, 0, 0.0
+    for i, (t, w) in enumerate(pts):
+        acc += w
+        while (t - pts[j][0]).total_seconds() > window_min * 60:
+            acc -= pts[j][1]
+            j += 1
+        if acc > best_w + 1e-9:
+            best_w, best = acc, pts[j][0]
+    return best
+
+
 def _symptom_onset(obs: list[Observation]) -> datetime | None:
+    """First user-visible symptom near the incident: the earliest strong symptom at most 30 min
+    before the densest window of anomalies (older blips are background noise)."""
+    anchor = incident_anchor(obs)
     ts = [o.time for o in obs if o.time is not None and o.role == "symptom" and o.novelty in ("new", "surge")
-          and o.strength >= 0.3 and o.modality in ("log", "metric")]
+          and o.strength >= 0.4 and o.modality in ("log", "metric")
+          and (anchor is None or (anchor - o.time).total_seconds() <= 1800)]
     return min(ts) if ts else None
 
 

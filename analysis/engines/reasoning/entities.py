@@ -80,6 +80,7 @@ def targets_in(text: str, emitter: str = "") -> list[str]:
     """Dependency names mentioned in an error text (hosts in URLs, ``connection to X``, FQDNs)."""
     out: list[str] = []
     em = canonical(emitter)
+    text = text.replace("\\n", " ").replace("\\t", " ")
     for m in _HOST_CTX.finditer(text):
         raw = m.group(1) or m.group(2)
         if not raw or raw[0].isdigit():
@@ -94,11 +95,31 @@ def targets_in(text: str, emitter: str = "") -> list[str]:
             name = c  # external host: keep the full name (api.vendor.io)
         else:
             name = canonical(c)
-        if not name or name in GENERIC or name == em or len(name) < 3 or name.isdigit():
+        if not plausible(name) or name == em:
             continue
         if name not in res:
             res.append(name)
     return res
+
+
+_STOP = {"refused", "failed", "failure", "timeout", "timed", "reset", "error", "errors", "connect", "connection", "termination",
+         "closed", "aborted", "unavailable", "slots", "upstream", "server", "client", "request", "response", "host", "unknown",
+         "the", "and", "for", "from", "with", "after", "before", "peer", "remote", "local"}
+_NOT_DEPENDENCY = {"github.com", "golang.org", "google.golang.org", "gopkg.in", "pkg.go.dev", "k8s.io", "sigs.k8s.io",
+                   "stackoverflow.com", "www.w3.org", "schemas.xmlsoap.org", "example.com"}
+_REVERSED_DOMAIN = {"java", "javax", "sun", "jdk", "org", "com", "io", "net", "reactor", "kotlin", "scala", "okhttp3", "android"}
+_TECH = set(TECH_DB) | set(TECH_CACHE) | set(TECH_QUEUE) | {"coredns", "kube-dns", "dns"}
+
+
+def plausible(name: str, services: Iterable[str] = ()) -> bool:
+    """Whether a name extracted from text can be a service/host (not an English word)."""
+    if not name or name in _STOP or name in GENERIC or len(name) < 3 or name in _NOT_DEPENDENCY:
+        return False
+    if "." in name and name.split(".")[0] in _REVERSED_DOMAIN:
+        return False
+    if any(c in name for c in "-._") or any(c.isdigit() for c in name) or name in _TECH:
+        return True
+    return any(canonical(s) == name or s.lower() == name for s in services)
 
 
 def _norm_tokens(name: str) -> list[str]:

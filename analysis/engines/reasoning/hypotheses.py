@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 
 from analysis.models import Category
 
-from .entities import canonical, kind_of, resolve
+from .entities import TECH_CACHE, TECH_DB, TECH_QUEUE, canonical, kind_of, resolve, tokens
 from .models import Observation
 
 MODALITY_FACTOR = {"log": 1.0, "metric": 0.9, "screenshot": 0.45, "note": 0.35, "kb": 0.0}
@@ -83,6 +83,23 @@ class EntityIndex:
                 self.weight[t] += 0.5 * o.strength
         for s in services:
             self.weight[canonical(s)] += 0.01
+
+    def final(self, name: str) -> str:
+        """Display name: the analyst's service name when the match is clear (``postgresql`` -> ``orders-db``)."""
+        if not name:
+            return name
+        r = resolve(name, self.services)
+        if r in self.services:
+            return r
+        kind = kind_of(name)
+        if kind in ("db", "cache", "queue"):
+            listed = [s for s in self.services if kind_of(s) == kind]
+            if len(listed) == 1:
+                pure = set(tokens(name)) <= (set(TECH_DB) | set(TECH_CACHE) | set(TECH_QUEUE) | {"primary", "replica", "main"})
+                shared = (set(tokens(name)) & set(tokens(listed[0]))) - set(TECH_DB) - set(TECH_CACHE) - set(TECH_QUEUE)
+                if pure or shared:
+                    return listed[0]
+        return name
 
     def best_of_kind(self, kind: str) -> str:
         cands = [(w, n) for n, w in self.weight.items() if kind_of(n) == kind]
@@ -137,6 +154,8 @@ def score_candidates(obs: list[Observation], services: list[str]) -> dict[str, C
             if cat not in cands or w <= 0:
                 continue
             contrib = w * o.strength * MODALITY_FACTOR.get(o.modality, 0.5) * ROLE_FACTOR.get(o.role, 0.5)
+            if cat == "dependency_failure" and not [t for t in o.targets if t != o.service]:
+                contrib *= 0.5  # a dependency failure is only as good as the dependency it names
             if contrib <= 0:
                 continue
             cands[cat].support.append((o, contrib))
@@ -145,14 +164,37 @@ def score_candidates(obs: list[Observation], services: list[str]) -> dict[str, C
         cand.score = sum(_family_sum(v) for v in per_fam[cat].values())
         ent: dict[str, float] = defaultdict(float)
         for o, c in cand.support:
-            e = entity_for(o, cat, idx)
+            e = idx.final(entity_for(o, cat, idx))
             if e:
                 ent[e] += c
         cand.entity_scores = dict(ent)
-    _apply_signatures(obs, cands, services)
+    _apply_signatures(obs, cands, services, idx)
     for cat, cand in cands.items():
         _choose_culprit_and_onset(cand, idx, services)
+    _first_mover_adjustment(cands)
     return cands
+
+
+def _first_mover_adjustment(cands: dict[str, Candidate]) -> None:
+    """Among strong candidates blaming different entities, the one that moved first explains the rest.
+
+    Candidates scoring at least half the best are ordered by onset; one whose onset comes more than
+    3 minutes after another's gets x0.8, the earliest gets x1.1 (cascade: the later anomaly is
+    more likely a consequence).
+    """
+    best = max((c.score for c in cands.values()), default=0.0)
+    strong = [c for c in cands.values() if c.score >= 0.5 * best and c.score > 0.3 and c.onset is not None]
+    if len(strong) < 2:
+        return
+    first = min(strong, key=lambda c: (c.onset, -c.score))
+    for c in strong:
+        if c is first:
+            c.score *= 1.1
+            c.notes.append(f"moved first among the strong explanations ({c.onset:%H:%M:%S}) (x1.1)")
+        elif c.culprit != first.culprit and (c.onset - first.onset).total_seconds() > 180:
+            c.score *= 0.8
+            c.notes.append(f"starts {c.onset:%H:%M:%S}, after {first.category} on {first.culprit} "
+                           f"({first.onset:%H:%M:%S}): likely a consequence (x0.8)")
 
 
 def _same(a: str, b: str, services: list[str]) -> bool:
@@ -161,27 +203,44 @@ def _same(a: str, b: str, services: list[str]) -> bool:
     return a == b or resolve(a, services) == resolve(b, services) or a.endswith("-" + b) or b.endswith("-" + a)
 
 
-def _apply_signatures(obs: list[Observation], cands: dict[str, Candidate], services: list[str]) -> None:
+def _change_hits(c: Observation, live: list[Observation], families: set[str], services: list[str], after: timedelta,
+                 before: timedelta = timedelta(seconds=60)) -> tuple[datetime, str, list[Observation]] | None:
+    """The first occurrence of change ``c`` followed (within ``after``) by new errors on its subject."""
+    subjects = [c.service] + [x for x in c.attributes.get("subjects", []) if x != c.service]
+    occ = c.attributes.get("occurrences") or [c.time]
+    best: tuple[float, datetime, str, list[Observation]] | None = None
+    for t in occ:
+        for subj in subjects:
+            errs = [e for e in live if e.family in families and _same(e.service, subj, services)
+                    and t - before <= e.time <= t + after]
+            if not errs:
+                continue
+            s = max(e.strength for e in errs)
+            if best is None or s > best[0] + 1e-9:
+                best = (s, t, subj, errs)
+    return None if best is None else (best[1], best[2], best[3])
+
+
+def _apply_signatures(obs: list[Observation], cands: dict[str, Candidate], services: list[str], idx: EntityIndex) -> None:
     changes = [o for o in obs if o.role == "change" and o.time is not None]
     live = [o for o in obs if o.role != "change" and o.time is not None and o.novelty in ("new", "surge")
             and o.strength >= 0.2 and o.modality in ("log", "metric")]
     # deploy: version change then new errors on the same service
-    best: tuple[float, Observation, list[Observation]] | None = None
+    best: tuple[float, Observation, datetime, str, list[Observation]] | None = None
     for c in changes:
         if c.family not in ("version_change", "replica_scaling"):
             continue
         if c.family == "replica_scaling" and "up" not in c.text.lower():
             continue
-        subj = c.service
-        errs = [e for e in live if e.family in DEPLOY_ERRORS and _same(e.service, subj, services)
-                and c.time - timedelta(seconds=60) <= e.time <= c.time + timedelta(minutes=45)]
-        if not errs:
+        hit = _change_hits(c, live, DEPLOY_ERRORS, services, timedelta(minutes=45))
+        if hit is None:
             continue
+        t, subj, errs = hit
         s = max(e.strength for e in errs)
-        if best is None or s > best[0]:
-            best = (s, c, errs)
+        if best is None or s > best[0] or (s == best[0] and t < best[2]):
+            best = (s, c, t, subj, errs)
     if best:
-        s, c, errs = best
+        s, c, t, subj, errs = best
         cand = cands["deployment_regression"]
         bonus = 1.1 * s + 0.4 * c.strength
         cand.score += bonus
@@ -191,25 +250,24 @@ def _apply_signatures(obs: list[Observation], cands: dict[str, Candidate], servi
             cand.support.append((e, 0.2 * e.strength))
         cand.signature = "deploy"
         cand.signature_onset = first.time
-        cand.signature_culprit = c.service
-        cand.notes.append(f"signature: {c.family.replace('_', ' ')} on {c.service} at {c.time:%H:%M:%S} followed by new errors "
+        cand.signature_culprit = idx.final(subj)
+        cand.notes.append(f"signature: {c.family.replace('_', ' ')} on {subj} at {t:%H:%M:%S} followed by new errors "
                           f"from {first.time:%H:%M:%S} (+{bonus:.2f})")
     # config: reload / setting change then new errors, timeouts or latency on the same service
-    bestc: tuple[float, Observation, list[Observation]] | None = None
+    bestc: tuple[float, Observation, datetime, str, list[Observation]] | None = None
     for c in changes:
         if c.family != "config_reload":
             continue
-        subj = c.service
-        errs = [e for e in live if e.family in ERROR_FAMILIES | {"dependency_timeout", "access_latency"}
-                and _same(e.service, subj, services)
-                and c.time - timedelta(seconds=30) <= e.time <= c.time + timedelta(minutes=30)]
-        if not errs:
+        hit = _change_hits(c, live, ERROR_FAMILIES | {"dependency_timeout", "access_latency"}, services,
+                           timedelta(minutes=30), timedelta(seconds=30))
+        if hit is None:
             continue
+        t, subj, errs = hit
         s = max(e.strength for e in errs)
-        if bestc is None or s > bestc[0]:
-            bestc = (s, c, errs)
+        if bestc is None or s > bestc[0] or (s == bestc[0] and t < bestc[2]):
+            bestc = (s, c, t, subj, errs)
     if bestc:
-        s, c, errs = bestc
+        s, c, t, subj, errs = bestc
         cand = cands["config_change"]
         bonus = 1.3 * s + 0.3 * c.strength
         cand.score += bonus
@@ -218,9 +276,9 @@ def _apply_signatures(obs: list[Observation], cands: dict[str, Candidate], servi
         for e in errs[:5]:
             cand.support.append((e, 0.2 * e.strength))
         cand.signature = "config"
-        cand.signature_onset = min(first.time, c.time) if (first.time - c.time).total_seconds() < 120 else first.time
-        cand.signature_culprit = c.service
-        cand.notes.append(f"signature: configuration change on {c.service} at {c.time:%H:%M:%S} followed by errors/timeouts "
+        cand.signature_onset = min(first.time, t) if (first.time - t).total_seconds() < 120 else first.time
+        cand.signature_culprit = idx.final(subj)
+        cand.notes.append(f"signature: configuration change on {subj} at {t:%H:%M:%S} followed by errors/timeouts "
                           f"from {first.time:%H:%M:%S} (+{bonus:.2f})")
         # a dependency that times out right after its caller's config changed is not the culprit
         dep = cands["dependency_failure"]
@@ -237,7 +295,7 @@ def _choose_culprit_and_onset(cand: Candidate, idx: EntityIndex, services: list[
     if cand.signature_onset is not None:
         cand.onset = cand.signature_onset
         return
-    mine = [(o, c) for o, c in cand.support if o.time is not None and entity_for(o, cand.category, idx) == cand.culprit]
+    mine = [(o, c) for o, c in cand.support if o.time is not None and idx.final(entity_for(o, cand.category, idx)) == cand.culprit]
     if not mine:
         mine = [(o, c) for o, c in cand.support if o.time is not None]
     tiers = (

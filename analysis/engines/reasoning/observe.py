@@ -134,6 +134,22 @@ def temporal_profile(per_minute: dict[Any, int] | None, first_seen: datetime | N
     return "baseline", first_seen, best
 
 
+_ZONE = re.compile(r"\bzone\s*[=:]?\s*\"?([A-Za-z0-9_.-]{3,})", re.IGNORECASE)
+
+
+def _occurrences(per_minute: Any, first_seen: datetime | None, limit: int = 50) -> list[datetime]:
+    """Minutes in which a (change) template occurred, first occurrence exact."""
+    out: list[datetime] = [first_seen] if first_seen else []
+    for k in sorted((per_minute or {}).keys()):
+        t = _dt(k)
+        if t is None or (first_seen and t <= first_seen):
+            continue
+        out.append(t)
+        if len(out) >= limit:
+            break
+    return out
+
+
 def _novelty_factor(novelty: str, ratio: float) -> float:
     if novelty == "new":
         return 1.0
@@ -169,6 +185,7 @@ def log_observations(la: Any, start_index: int = 0) -> list[Observation]:
     out: list[Observation] = []
     name = str(_get(la, "name", "") or "")
     span_start, span_end = _dt(_get(la, "start")), _dt(_get(la, "end"))
+    is_access = bool(_get(la, "access_per_minute", None)) or "access" in str(_get(la, "format", "") or "")
     idx = start_index
     for t in _get(la, "templates", None) or []:
         template = str(_get(t, "template", "") or "")
@@ -176,7 +193,7 @@ def log_observations(la: Any, start_index: int = 0) -> list[Observation]:
         text = template if not sample else f"{template}\n{sample}"
         level = _level(_get(t, "level", ""))
         is_err = bool(_get(t, "is_error", False)) or _is_err_level(level)
-        fams = match_text(text)
+        fams = match_text(template, sample)
         if not fams and not is_err:
             continue
         count = int(_get(t, "count", 0) or 0)
@@ -184,6 +201,9 @@ def log_observations(la: Any, start_index: int = 0) -> list[Observation]:
         novelty, onset, ratio = temporal_profile(_get(t, "per_minute", None), first_seen, span_start, span_end)
         emitter = emitter_of(_get(t, "services", None), name)
         subject = subject_in(text)
+        subjects = sorted({canonical(k) for k in (_get(t, "services", None) or {})} - GENERIC)
+        occurrences = _occurrences(_get(t, "per_minute", None), first_seen)
+        zone = _ZONE.search(sample or template)
         nodes = node_names(text)
         tgts = targets_in(sample or template, emitter)
         for nn in nodes:
@@ -206,6 +226,12 @@ def log_observations(la: Any, start_index: int = 0) -> list[Observation]:
             elif fname in ("node_notready", "kernel_io_error") and nodes:
                 svc = nodes[0]
             strength = base * (lf if role != "change" else 1.0)
+            if is_access and role == "cause":
+                # a status code in an access log says a request failed, not why: the proxy's view
+                if fname in ("dependency_timeout", "dependency_refused"):
+                    role = "symptom"
+                else:
+                    strength *= 0.7
             if role == "change":
                 strength = max(strength, 0.5 * _count_factor(count)) if novelty != "baseline" else 0.25 * _count_factor(count)
             out.append(Observation(
@@ -215,7 +241,8 @@ def log_observations(la: Any, start_index: int = 0) -> list[Observation]:
                 novelty=novelty, count=count, level=level, title=template[:160], text=text[:600], evidence=[ref],
                 attributes={"artifact": name, "template_id": str(_get(t, "id", "")), "ratio": round(ratio, 2),
                             "first_seen": first_seen.isoformat() if first_seen else None, "subject": subject,
-                            "services": dict(_get(t, "services", None) or {})},
+                            "subjects": subjects, "occurrences": occurrences if role == "change" else [],
+                            "zone": canonical(zone.group(1)) if zone and fname == "rate_limited" else None},
             ))
     out.extend(access_observations(la, idx + 1))
     return out
@@ -229,8 +256,10 @@ def access_observations(la: Any, start_index: int) -> list[Observation]:
     name = str(_get(la, "name", "") or "")
     by_up: dict[str, list[Any]] = {}
     for r in rows:
-        up = _get(r, "upstream", None) or _get(r, "service", None) or name
-        by_up.setdefault(canonical(str(up)) or canonical(name), []).append(r)
+        up = canonical(str(_get(r, "upstream", None) or _get(r, "service", None) or ""))
+        if not up or up in GENERIC:
+            up = _access_owner(la)
+        by_up.setdefault(up, []).append(r)
     out: list[Observation] = []
     idx = start_index
     for up, rs in sorted(by_up.items()):
@@ -275,6 +304,16 @@ def access_observations(la: Any, start_index: int) -> list[Observation]:
     return out
 
 
+def _access_owner(la: Any) -> str:
+    """Whom an access log without upstream names belongs to: its single service, else its file name."""
+    svcs = [canonical(x) for x in (_get(la, "services", None) or [])]
+    svcs = [x for x in svcs if x and x not in GENERIC]
+    if len(svcs) == 1:
+        return svcs[0]
+    c = canonical(str(_get(la, "name", "") or ""))
+    return "" if c in GENERIC else c
+
+
 def _step_up(y: np.ndarray, thr: float) -> tuple[int, float] | None:
     """First index where a sustained rise of at least ``thr`` x over the prior level starts."""
     n = len(y)
@@ -297,18 +336,34 @@ def _step_up(y: np.ndarray, thr: float) -> tuple[int, float] | None:
 # --------------------------------------------------------------------------------------------
 # Metrics
 # --------------------------------------------------------------------------------------------
-_LABEL_SERVICE_KEYS = ("service", "app", "job", "container", "deployment", "db", "dbinstanceidentifier", "instance",
+_LABEL_SERVICE_KEYS = ("service", "app", "resource", "job", "container", "deployment", "db", "dbinstanceidentifier", "instance",
                        "pod", "host", "node", "cluster", "upstream", "backend", "queue", "topic", "consumergroup",
                        "cacheclusterid", "loadbalancer", "functionname")
 _LABEL_TARGET_KEYS = ("cluster", "upstream", "backend", "target", "peer", "destination", "dependency", "remote",
                       "db", "dbinstanceidentifier", "cacheclusterid", "node", "host", "queue", "topic")
 
 
+_LABEL_PAIR = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"?([^",}]+)"?')
+
+
+def series_labels(s: Any) -> dict[str, str]:
+    """Labels of a series, including ``name{k="v"}`` pairs embedded in its name."""
+    labels = {str(k): str(v) for k, v in (dict(_get(s, "labels", None) or {})).items()}
+    name = str(_get(s, "name", ""))
+    if "{" in name:
+        for k, v in _LABEL_PAIR.findall(name.split("{", 1)[1]):
+            labels.setdefault(k, v)
+    return labels
+
+
 def _metric_service(s: Any, ma_name: str) -> str:
+    labels = series_labels(s)
+    for key in ("service", "app", "application"):
+        if labels.get(key):
+            return canonical(labels[key])
     svc = _get(s, "service", None)
     if svc:
         return canonical(str(svc))
-    labels = dict(_get(s, "labels", None) or {})
     for k in _LABEL_SERVICE_KEYS:
         for lk, lv in labels.items():
             if lk.lower() == k and lv:
@@ -316,13 +371,15 @@ def _metric_service(s: Any, ma_name: str) -> str:
     name = str(_get(s, "name", ""))
     head = re.split(r"[_.:{ ]", name)[0].lower()
     if head and head not in ("node", "container", "process", "go", "jvm", "http", "kube", "up", "cpu", "mem", "memory",
-                             "disk", "nginx", "envoy", "haproxy", "aws", "system", "sum", "avg", "rate"):
+                             "disk", "nginx", "envoy", "haproxy", "aws", "system", "sum", "avg", "rate", "grpc", "istio",
+                             "pg", "redis", "mysql", "rds", "db", "requests", "request", "latency", "errors", "cloudwatch"):
         return canonical(head)
-    return canonical(ma_name)
+    c = canonical(ma_name)
+    return "" if c in GENERIC or re.search(r"\d+m$|metrics|export|range|cluster", c) else c
 
 
 def _metric_targets(s: Any) -> list[str]:
-    labels = dict(_get(s, "labels", None) or {})
+    labels = series_labels(s)
     out: list[str] = []
     for k in _LABEL_TARGET_KEYS:
         for lk, lv in labels.items():
@@ -345,7 +402,7 @@ def metric_observations(ma: Any, start_index: int = 0) -> list[Observation]:
     idx = start_index
     for s in _get(ma, "series", None) or []:
         name = str(_get(s, "name", ""))
-        labels = dict(_get(s, "labels", None) or {})
+        labels = series_labels(s)
         desc = " ".join([name, str(_get(s, "unit", "") or "")] + [f"{k}={v}" for k, v in sorted(labels.items())])
         fams = match_metric(desc)
         anomalies = list(_get(s, "anomalies", None) or [])
