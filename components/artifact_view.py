@@ -55,9 +55,9 @@ def preview(artifact: Artifact, key: str) -> None:
 
 def show_evidence(ref: EvidenceRef, artifacts: dict[str, Artifact], key: str) -> None:
     """Open the exact log lines, metric window or screenshot region an evidence reference names."""
-    if ref.excerpt:
-        st.code(ref.excerpt[:3000], language=None, wrap_lines=True)
     art = artifacts.get(ref.artifact_id) or next((a for a in artifacts.values() if a.name == ref.artifact_name), None)
+    if ref.excerpt and not (art is not None and ref.kind == "log_lines" and ref.line_start):
+        st.code(ref.excerpt[:3000], language=None, wrap_lines=True)
     if art is None:
         if ref.kind != "note":
             st.caption("The artifact this evidence points at is not stored with this incident.")

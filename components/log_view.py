@@ -19,6 +19,7 @@ _GROUP = {
     "error": "error", "err": "error", "severe": "error", "warning": "warn", "warn": "warn", "notice": "info",
     "info": "info", "debug": "debug", "trace": "debug",
 }
+_CONTINUATION = re.compile(r"^(\s|Caused by:|[\w.$]+(Exception|Error)\b|\.\.\. \d+ more)")
 _STYLE = """
 <style>
 .srewb-log{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;line-height:1.45;
@@ -44,8 +45,10 @@ def log_html(numbered: list[tuple[int, str]], *, highlight: tuple[int, int] | No
              max_chars: int = 2000) -> str:
     """HTML table of ``(line number, text)`` rows; ``highlight`` is an inclusive 1-based range."""
     rows = []
+    previous = ""
     for i, text in numbered:
-        cls = line_level(text)
+        cls = line_level(text) or (previous if _CONTINUATION.match(text) else "")
+        previous = cls
         if highlight and highlight[0] <= i <= highlight[1]:
             cls += " hit"
         shown = text if len(text) <= max_chars else text[:max_chars] + " …"

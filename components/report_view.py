@@ -28,7 +28,7 @@ EVIDENCE_ICONS = {"log_lines": ":material/description:", "metric_window": ":mate
 def summary(report: IncidentReport) -> None:
     """Headline numbers of a run."""
     top = report.top
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
     c1.metric("Top hypothesis", fmt.category_label(top.category) if top else "none")
     c2.metric("Confidence", fmt.pct(top.confidence) if top else "—")
     c3.metric("Findings", len(report.findings))
@@ -67,18 +67,24 @@ def hypothesis_card(h: Hypothesis, rank: int, *, verdict: str | None, artifacts:
                    f"onset {fmt.when(h.onset, seconds=True)} · status {h.status}")
         st.progress(h.confidence)
         st.markdown(md_escape(h.statement))
-        if h.reasoning:
-            with st.container(key=f"{key}.why"):
-                st.markdown("**Why this confidence**\n" + "\n".join(f"- {md_escape(r)}" for r in h.reasoning))
-        st.markdown(f"**Evidence** ({len(h.evidence)}) — open one to see the exact lines, window or region")
-        if not h.evidence:
-            st.caption("No evidence attached.")
-        _evidence_list(h.evidence, artifacts, key=f"{key}.ev")
-        if h.refuting:
-            st.markdown(f"**Against** ({len(h.refuting)})")
-            _evidence_list(h.refuting, artifacts, key=f"{key}.ref")
-        if h.remediation:
-            st.markdown("**Suggested remediation** (shown, never run)")
+        ev_tab, why_tab, fix_tab = st.tabs([f"Evidence ({len(h.evidence)})", "Why this confidence",
+                                            f"Remediation ({len(h.remediation)})"], key=f"{key}.tabs")
+        with ev_tab:
+            if not h.evidence:
+                st.caption("No evidence attached.")
+            else:
+                st.caption("Open an item to see the exact log lines, metric window or screenshot region.")
+            _evidence_list(h.evidence, artifacts, key=f"{key}.ev")
+            if h.refuting:
+                st.markdown(f"**Against** ({len(h.refuting)})")
+                _evidence_list(h.refuting, artifacts, key=f"{key}.ref")
+        with why_tab:
+            st.markdown("\n".join(f"- {md_escape(r)}" for r in h.reasoning) or "No reasoning recorded.")
+        with fix_tab:
+            if not h.remediation:
+                st.caption("No remediation suggested.")
+            else:
+                st.caption("Suggestions are shown, never run.")
             for step in h.remediation:
                 risk = "" if step.risk == "safe" else f" — :orange[{step.risk}: {md_escape(step.risk_reason)}]"
                 st.markdown(f"- {md_escape(step.text)}{risk}")
