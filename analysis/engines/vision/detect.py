@@ -117,6 +117,9 @@ def detect_events(rows: np.ndarray, plot_h: int, seconds: np.ndarray | None) -> 
     if det is None:
         raw = _fallback(v)
     sig = _noise(v)
+    dep = _departure(v, sig, plot_h)
+    if dep is not None:
+        raw.append(dep)
     events: list[Event] = []
     for a, b, direction, kind in raw:
         ev = _gate(v, a, b, direction, kind, sig, plot_h)
@@ -125,6 +128,41 @@ def detect_events(rows: np.ndarray, plot_h: int, seconds: np.ndarray | None) -> 
                                 score=ev.score, delta_px=ev.delta_px, before_px=-(ev.before_px + off),
                                 after_px=-(ev.after_px + off)))
     return _dedupe(events)
+
+
+def _departure(v: np.ndarray, sig: float, plot_h: int) -> tuple[int, int, str, str] | None:
+    """A lasting departure from a flat opening baseline (ramps that change-point tests miss).
+
+    The first fifth of the line must be flat; the departure starts where the line last sat in the
+    baseline band before leaving it for good (at least a tenth of the width, or to the end).
+    """
+    n = v.size
+    nb = max(20, n // 5)
+    if n < 3 * nb // 2:
+        return None
+    base = v[:nb]
+    m0 = float(np.median(base))
+    spread = float(np.percentile(base, 90) - np.percentile(base, 10))
+    if spread > max(6 * sig, 0.08 * plot_h):
+        return None
+    band = max(spread / 2 + 2 * sig, 0.04 * plot_h)
+    out = np.abs(v - m0) > max(3 * band, 0.12 * plot_h)
+    min_len = max(10, n // 10)
+    i = nb
+    while i < n:
+        if out[i] and out[i:min(n, i + min_len)].mean() >= 0.85 and (i + min_len <= n or out[i:].mean() >= 0.85):
+            break
+        i += 1
+    if i >= n:
+        return None
+    sign = 1.0 if v[i] > m0 else -1.0
+    j = i
+    while j > nb // 2 and sign * (v[j - 1] - m0) > band:
+        j -= 1
+    end = i
+    while end + 1 < n and sign * (v[end + 1] - m0) > band:
+        end += 1
+    return (j, end, "up" if sign > 0 else "down", "departure")
 
 
 def _gate(v: np.ndarray, a: int, b: int, direction: str, kind: str, sig: float, plot_h: int) -> Event | None:
@@ -141,8 +179,10 @@ def _gate(v: np.ndarray, a: int, b: int, direction: str, kind: str, sig: float, 
     else:
         seg = v[a:min(n, a + max(2 * w, (b - a + 1)))]
         peak = float(np.median(v[a:min(n, a + 2 * w)])) if kind == "level_shift" else float(np.median(v[max(a, b - w):b + 1]))
-        if kind == "trend_change":
-            peak = float(np.median(v[max(a, b - w):b + 1]))
+        if kind in ("trend_change", "departure"):
+            seg = v[a:b + 1]
+            k = int(np.argmax(np.abs(seg - base)))
+            peak = float(np.median(seg[max(0, k - w // 2):k + w // 2 + 1]))
     delta = peak - base
     if (direction == "up") != (delta > 0):
         return None

@@ -185,11 +185,11 @@ def find_text_boxes(px: Pixels, region: Box, margin: int = 3) -> list[Box]:
         x0, y0, x1, y1 = g[i]
         hi = max(y1 - y0, 4)
         for j in range(i + 1, len(g)):
-            if g[j, 0] > x1 + 7:
+            if g[j, 0] > x1 + 11:
                 break
             a0, b0, a1, b1 = g[j]
             hj = max(b1 - b0, 4)
-            if a0 > x1 + 7:
+            if a0 > x1 + max(7, int(0.7 * max(hi, hj))):
                 continue
             # same line: vertical centres close, or small glyph (dot, comma, colon) inside the line band
             ci, cj = (y0 + y1) / 2, (b0 + b1) / 2

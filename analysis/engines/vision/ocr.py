@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -89,28 +90,32 @@ class TesseractOcr:
         if not boxes:
             return []
         crops = [line_crop(lum, b, dark) for b in boxes]
-        # Pack crops into a few columns so the mosaic stays roughly square.
+        # Pack crops into a grid (a few columns, rows of equal height) so that the mosaic stays
+        # roughly square and every mosaic text line is one clean row of crops.
         col_w = max(c.width for c in crops) + 40
         total_h = sum(c.height + _GAP for c in crops)
         n_cols = max(1, min(4, int(np.sqrt(total_h / max(col_w, 1)))))
-        per_col = -(-len(crops) // n_cols)
         slots: list[tuple[int, int, int, int]] = []
-        heights = []
-        for c0 in range(n_cols):
-            y = 20
-            for c in crops[c0 * per_col:(c0 + 1) * per_col]:
-                x = 20 + c0 * col_w
-                slots.append((x, y, x + c.width, y + c.height))
-                y += c.height + _GAP
-            heights.append(y)
-        mosaic = Image.new("L", (n_cols * col_w + 40, max(heights) + 20), 255)
-        for c, (x, y, _, _) in zip(crops, slots):
-            mosaic.paste(c, (x, y))
+        y = 20
+        for r0 in range(0, len(crops), n_cols):
+            row = crops[r0:r0 + n_cols]
+            rh = max(c.height for c in row)
+            for ci, c in enumerate(row):
+                x = 20 + ci * col_w
+                yy = y + (rh - c.height) // 2
+                slots.append((x, yy, x + c.width, yy + c.height))
+            y += rh + _GAP
+        mosaic = Image.new("L", (n_cols * col_w + 40, y + 20), 255)
+        for c, (x, yy, _, _) in zip(crops, slots):
+            mosaic.paste(c, (x, yy))
         env_threads = os.environ.get("OMP_THREAD_LIMIT")
         os.environ["OMP_THREAD_LIMIT"] = str(self.threads)
         try:
-            data = pt.image_to_data(mosaic, lang=self.lang, config="--psm 6 -c tessedit_do_invert=0",
-                                    output_type=pt.Output.DICT)
+            with tempfile.TemporaryDirectory(prefix="srewb-ocr-") as tmp:
+                src = os.path.join(tmp, "mosaic.pgm")
+                mosaic.save(src)  # uncompressed: PNG encoding of a large mosaic costs more than the OCR
+                data = pt.image_to_data(src, lang=self.lang, config="--psm 6 -c tessedit_do_invert=0",
+                                        output_type=pt.Output.DICT)
         except pt.TesseractNotFoundError:
             raise AnalysisError("The tesseract OCR program is not installed: install the Debian package "
                                 "tesseract-ocr (apt-get install tesseract-ocr) to read screenshot text.") from None

@@ -169,7 +169,7 @@ def _read_panel(px: Pixels, pw: _PanelWork, k: int, ref: date | None, tz_off: ti
             if len(row) > len(best):
                 best = row
         x_row = sorted(best, key=lambda t: t[0].box.cx)
-    x_top = min((ln.box.y0 for ln, _ in x_row), default=None)
+    x_top = int(np.median([ln.box.y0 for ln, _ in x_row])) if x_row else None
 
     # y axis: right-aligned numeric labels in the left part, above the x axis row
     nums = []

@@ -82,14 +82,28 @@ def _palette(pixels: np.ndarray, min_count: int) -> list[np.ndarray]:
     return [c for c, w in zip(centers, weights) if w >= min_count]
 
 
+def _regular_dashes(runs: list[tuple[int, int]]) -> bool:
+    """Do these runs look like a drawn dash pattern (similar dash lengths and gaps)?"""
+    if len(runs) < 8:
+        return False
+    lens = np.array([e - s for s, e in runs], dtype=float)
+    gaps = np.array([runs[i + 1][0] - runs[i][1] for i in range(len(runs) - 1)], dtype=float)
+    core_l = lens[1:-1] if lens.size > 4 else lens
+    if np.median(core_l) > 20 or np.median(gaps) > 20:
+        return False
+    return bool(np.std(core_l) <= 0.35 * np.mean(core_l) + 1 and np.std(gaps) <= 0.35 * np.mean(gaps) + 1)
+
+
 def _dashed_rows(mask: np.ndarray, min_frac: float = 0.3) -> list[int]:
-    """Rows that hold a dashed horizontal line (many runs, wide coverage)."""
+    """Rows that hold a dashed horizontal line (regular dashes across much of the width)."""
     w = mask.shape[1]
     rows = []
     counts = mask.sum(axis=1)
     for y in np.flatnonzero(counts >= min_frac * w):
-        runs = _runs(mask[y])
-        if len(runs) >= 8 and np.median([e - s for s, e in runs]) <= 20:
+        near = max(counts[y - 3] if y >= 3 else 0, counts[y + 3] if y + 3 < counts.size else 0)
+        if near > 0.3 * counts[y]:
+            continue  # a dense band of a noisy line, not a thin dashed rule
+        if _regular_dashes(_runs(mask[y])):
             rows.append(int(y))
     return rows
 
@@ -109,18 +123,19 @@ def _trace(mask: np.ndarray) -> np.ndarray:
     """Per column, the row of the line (the extreme away from the previous point on steep segments)."""
     h, w = mask.shape
     rows = np.full(w, np.nan)
+    has = mask.any(axis=0)
+    top = np.argmax(mask, axis=0)
+    bottom = h - 1 - np.argmax(mask[::-1], axis=0)
+    # number of separate runs per column (a second line of the same colour, legend bits...)
+    starts = mask[0:1, :].astype(np.int8).sum(axis=0) + (np.diff(mask.astype(np.int8), axis=0) == 1).sum(axis=0)
     prev = np.nan
-    for x in range(w):
-        ys = np.flatnonzero(mask[:, x])
-        if ys.size == 0:
-            continue
-        runs = _runs(mask[:, x])
-        if len(runs) > 1 and not np.isnan(prev):
-            # pick the run closest to the previous point
+    for x in np.flatnonzero(has).tolist():
+        lo, hi = float(top[x]), float(bottom[x])
+        if starts[x] > 1 and prev == prev:
+            runs = _runs(mask[:, x])
             best = min(runs, key=lambda r: min(abs(r[0] - prev), abs(r[1] - 1 - prev)))
-            ys = np.arange(best[0], best[1])
-        lo, hi = float(ys[0]), float(ys[-1])
-        if hi - lo <= 3 or np.isnan(prev):
+            lo, hi = float(best[0]), float(best[1] - 1)
+        if hi - lo <= 3 or prev != prev:
             val = (lo + hi) / 2
         else:
             val = lo if abs(lo - prev) > abs(hi - prev) else hi
@@ -154,10 +169,14 @@ def trace_plot(px: Pixels, plot: Box, bg_level: float, exclude: list[Box]) -> Pl
     d = np.linalg.norm(pix[:, None, :] - cents[None, :, :], axis=2)
     nearest = np.argmin(d, axis=1)
     ok = d[np.arange(d.shape[0]), nearest] <= COLOR_ASSIGN
-    for k, c in enumerate(centers):
+    masks: list[np.ndarray] = []
+    for k in range(len(centers)):
         m = np.zeros(h * w, dtype=bool)
         m[flat_idx[(nearest == k) & ok]] = True
-        m = m.reshape(h, w)
+        masks.append(m.reshape(h, w))
+    bg_rgb = np.median(rgb[~cand][::7].reshape(-1, 3), axis=0) if (~cand).any() else np.array([bg_level] * 3)
+    masks, centers = _merge_fringes(masks, centers, bg_rgb)
+    for m, c in zip(masks, centers):
         color = tuple(int(v) for v in np.round(c))
         for y in _dashed_rows(m):
             thresholds.append(Threshold(y=y + plot.y0, color=color))  # type: ignore[arg-type]
@@ -179,6 +198,48 @@ def trace_plot(px: Pixels, plot: Box, bg_level: float, exclude: list[Box]) -> Pl
         uniq.setdefault(t.y // 3, t)
     return PlotTrace(series=series, thresholds=sorted(uniq.values(), key=lambda t: t.y),
                      annotations=sorted(annotations), red_band=red_band)
+
+
+def _merge_fringes(masks: list[np.ndarray], centers: list[np.ndarray],
+                   bg: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Fold anti-aliasing fringes into their line: a colour that is a blend of a bigger cluster's
+    colour with the background, and whose pixels hug that cluster's pixels, is the same line."""
+    from scipy import ndimage as ndi
+
+    order = sorted(range(len(masks)), key=lambda i: -int(masks[i].sum()))
+    merged_into: dict[int, int] = {}
+    for pos, j in enumerate(order):
+        cj = centers[j] - bg
+        for i in order[:pos]:
+            if i in merged_into:
+                continue
+            ci = centers[i] - bg
+            denom = float(ci @ ci)
+            if denom <= 1:
+                continue
+            alpha = float(cj @ ci) / denom
+            resid = float(np.linalg.norm(cj - alpha * ci))
+            if not (0.1 <= alpha <= 1.05 and resid <= 35):
+                continue
+            near = ndi.binary_dilation(masks[i], iterations=2)
+            cnt = int(masks[j].sum())
+            if cnt and float((masks[j] & near).sum()) / cnt >= 0.6:
+                merged_into[j] = i
+                break
+    out_m, out_c = [], []
+    for i in range(len(masks)):
+        if i in merged_into:
+            continue
+        m = masks[i].copy()
+        for j, t in merged_into.items():
+            root = t
+            while root in merged_into:
+                root = merged_into[root]
+            if root == i:
+                m |= masks[j]
+        out_m.append(m)
+        out_c.append(centers[i])
+    return out_m, out_c
 
 
 def _merge_duplicates(series: list[TracedSeries]) -> list[TracedSeries]:
