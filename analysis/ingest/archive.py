@@ -31,6 +31,39 @@ class ArchiveLimits:
     max_depth: int
 
 
+#: Containers the workbench does not expand, with what to do instead.
+_OTHER_CONTAINERS = (
+    (b"BZh", 0, "a bzip2 file", "decompress it or re-compress it as .gz"),
+    (b"\xfd7zXZ\x00", 0, "an xz file", "decompress it or re-compress it as .gz"),
+    (b"\x28\xb5\x2f\xfd", 0, "a zstd file", "decompress it or re-compress it as .gz"),
+    (b"7z\xbc\xaf\x27\x1c", 0, "a 7-Zip archive", "re-pack it as .zip"),
+    (b"Rar!\x1a\x07", 0, "a RAR archive", "re-pack it as .zip"),
+    (b"ustar", 257, "a tar archive", "unpack it and upload the files, or re-pack them as .zip"),
+    (b"%PDF-", 0, "a PDF document", "upload the logs, CSVs or a PNG/JPEG screenshot instead"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 0, "an old-style Office document", "export the data as CSV"),
+)
+
+
+def other_container(data: bytes) -> tuple[str, str] | None:
+    """``(what it is, what to do)`` for archives and documents that are refused, else None."""
+    for magic, offset, what, todo in _OTHER_CONTAINERS:
+        if data[offset:offset + len(magic)] == magic:
+            return what, todo
+    return None
+
+
+def _declared_entries(data: bytes) -> int | None:
+    """Central-directory entries counted from the raw bytes, before :mod:`zipfile` builds objects for them."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - (1 << 16) - 22))
+    if end < 0 or end + 22 > len(data):
+        return None
+    cd_size, cd_offset = int.from_bytes(data[end + 12:end + 16], "little"), int.from_bytes(data[end + 16:end + 20], "little")
+    if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:  # zip64: count every central header in the file
+        return data.count(b"PK\x01\x02")
+    return data.count(b"PK\x01\x02", cd_offset, cd_offset + cd_size) if cd_offset + cd_size <= len(data) else \
+        data.count(b"PK\x01\x02")
+
+
 def is_gzip(data: bytes) -> bool:
     return data[:2] == GZIP_MAGIC
 
@@ -96,6 +129,11 @@ def unzip(data: bytes, name: str, limits: ArchiveLimits, depth: int = 1,
           budget: list[int] | None = None) -> list[tuple[str, bytes]]:
     """Return ``(member path, bytes)`` for every regular file, nested zips expanded within limits."""
     budget = budget if budget is not None else [limits.max_total_bytes]
+    declared = _declared_entries(data)
+    if declared is not None and declared > limits.max_entries:
+        raise IngestError(
+            f"{name} holds {declared} entries, more than the limit of {limits.max_entries}: zip fewer files."
+        )
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
@@ -105,6 +143,10 @@ def unzip(data: bytes, name: str, limits: ArchiveLimits, depth: int = 1,
         raise IngestError(
             f"{name} holds {len(infos)} entries, more than the limit of {limits.max_entries}: zip fewer files."
         )
+    names = {i.filename for i in infos}
+    if "[Content_Types].xml" in names:
+        raise IngestError(f"{name} is an Office document (Excel, Word), not a bundle: export the sheet as CSV "
+                          "and upload that.")
     for info in infos:
         why = _unsafe_member(info)
         if why:

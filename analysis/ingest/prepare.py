@@ -12,9 +12,9 @@ import posixpath
 from dataclasses import dataclass, field
 
 from analysis.errors import IngestError, ValidationError
-from analysis.ingest.archive import ArchiveLimits, gunzip, is_gzip, is_zip, unzip
+from analysis.ingest.archive import ArchiveLimits, gunzip, is_gzip, is_zip, other_container, unzip
 from analysis.ingest.images import image_format, open_image
-from analysis.ingest.text import decode_text
+from analysis.ingest.text import count_long_lines, decode_text, split_lines
 from analysis.models import ArtifactKind, IncidentInput
 from analysis.settings import Settings
 
@@ -22,6 +22,9 @@ LOG_EXTS = {".log", ".txt", ".json", ".jsonl", ".ndjson", ".out", ".err", ".even
 METRIC_EXTS = {".csv", ".tsv"}
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".webp", ".gif", ".tif", ".tiff", ".bmp"}
 NOTE_EXTS = {".md", ".markdown"}
+#: Image formats Pillow does not read here, refused with what to do instead.
+UNSUPPORTED_IMAGE_EXTS = {".svg": "an SVG drawing", ".svgz": "an SVG drawing", ".heic": "a HEIC photo",
+                          ".heif": "a HEIF photo", ".avif": "an AVIF image", ".psd": "a Photoshop file"}
 FOLDER_KINDS = {"logs": ArtifactKind.log, "log": ArtifactKind.log, "metrics": ArtifactKind.metrics,
                 "metric": ArtifactKind.metrics, "screenshots": ArtifactKind.screenshot,
                 "screenshot": ArtifactKind.screenshot, "images": ArtifactKind.screenshot,
@@ -104,8 +107,11 @@ def classify(name: str, data: bytes, settings: Settings) -> PreparedFile:
     if len(data) > settings.max_upload_bytes:
         raise IngestError(f"{base} is {len(data) / 2**20:.0f} MB, over the {settings.max_upload_mb} MB upload limit: "
                           "upload an excerpt around the incident window.")
-    fmt = image_format(data)
     ext = _ext(name)
+    if ext in UNSUPPORTED_IMAGE_EXTS:
+        raise IngestError(f"{base} is {UNSUPPORTED_IMAGE_EXTS[ext]}, which the workbench does not read: "
+                          "export the screenshot as PNG or JPEG.")
+    fmt = image_format(data)
     if fmt or ext in IMAGE_EXTS or _folder_kind(name) == ArtifactKind.screenshot:
         _img, info = open_image(data, base, settings.max_image_pixels)
         return PreparedFile(base, data, ArtifactKind.screenshot, f"{info.format} {info.width}x{info.height}", info.notes)
@@ -114,10 +120,19 @@ def classify(name: str, data: bytes, settings: Settings) -> PreparedFile:
     if is_gzip(data):
         payload = gunzip(data, base, limits_from(settings))
         detected = "gzip"
+    container = other_container(payload)
+    if container:
+        what, todo = container
+        inside = " inside the gzip" if detected == "gzip" else ""
+        raise IngestError(f"{base} is {what}{inside}, which the workbench does not read: {todo}.")
     decoded = decode_text(payload, base)
     notes = list(decoded.notes)
     if decoded.encoding not in ("utf-8",):
         notes.insert(0, f"encoding: {decoded.encoding}")
+    long_count, longest = count_long_lines(decoded.text, settings.max_line_chars)
+    if long_count:
+        notes.append(f"{long_count} line(s) longer than {settings.max_line_chars:,} characters (longest "
+                     f"{longest:,}): shown truncated, kept whole in the stored file")
     kind = _folder_kind(name)
     if kind is None:
         if ext in METRIC_EXTS:
@@ -134,7 +149,7 @@ def classify(name: str, data: bytes, settings: Settings) -> PreparedFile:
         notes.extend(table.notes)
         detected = f"{table.layout} csv, {n_series} series" + (" (gzip)" if detected == "gzip" else "")
     elif kind == ArtifactKind.log:
-        detected = f"{detected} log, {decoded.text.count(chr(10)) + 1} lines"
+        detected = f"{detected} log, {len(split_lines(decoded.text))} lines"
     return PreparedFile(base, data, kind, detected, notes)
 
 

@@ -1,8 +1,10 @@
-"""Decoding of text artifacts: BOMs, UTF-16, invalid UTF-8, Latin-1 fallback, binary detection."""
+"""Decoding of text artifacts: BOMs, UTF-16/32, invalid UTF-8, Latin-1 fallback, NUL padding, binary
+detection, and long-line accounting (lines are clipped only for display, never in stored bytes)."""
 
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 
 from analysis.errors import IngestError
@@ -38,26 +40,33 @@ def _looks_utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+_NUL_RUN = re.compile(rb"\x00{16,}")
+
+
+def _text_sample(data: bytes, size: int = 65536) -> bytes:
+    """The first ``size`` bytes after leading NUL padding, with NUL runs (copytruncate holes) removed."""
+    start = len(data) - len(data.lstrip(b"\x00"))
+    return _NUL_RUN.sub(b"", data[start:start + size])
+
+
 def is_binary(data: bytes, name: str = "") -> bool:
     """Heuristic: a text file has few control bytes once NUL padding (copytruncate) is ignored."""
-    sample = data[:65536]
-    if not sample:
+    head = data[:65536]
+    if not head:
         return False
     for bom, _ in _BOMS:
-        if sample.startswith(bom):
+        if head.startswith(bom):
             return False
-    if _looks_utf16_without_bom(sample):
+    if _looks_utf16_without_bom(head):
         return False
-    stripped = sample.replace(b"\x00", b"") if sample.count(b"\x00") > 0 else sample
-    # NUL-padded logs: long NUL runs are padding, scattered NULs are binary
-    nul_runs = sample.count(b"\x00" * 16)
-    scattered_nuls = sample.count(b"\x00") - 16 * nul_runs
-    if scattered_nuls > max(8, len(sample) // 200):
+    sample = _text_sample(data)
+    if not sample:
         return True
-    if not stripped:
+    # NUL-padded logs: long NUL runs are padding (removed above), scattered NULs are binary
+    if sample.count(b"\x00") > max(8, len(sample) // 200):
         return True
-    control = sum(1 for b in stripped if b < 9 or (13 < b < 32 and b != 27))
-    return control > max(4, len(stripped) // 50)
+    control = sum(1 for b in sample if b < 9 or (13 < b < 32 and b != 27))
+    return control > max(4, len(sample) // 50)
 
 
 def decode_text(data: bytes, name: str = "") -> DecodedText:
@@ -90,6 +99,11 @@ def decode_text(data: bytes, name: str = "") -> DecodedText:
 
 def _finish(dec: DecodedText, name: str) -> DecodedText:
     text = dec.text
+    if not dec.encoding.startswith("utf-8") and _garbage_share(text) > 0.1:
+        # a UTF-16/32 BOM (or NUL pattern) in front of binary bytes decodes to unreadable characters
+        raise IngestError(
+            f"{name or 'The file'} looks binary, not text: upload the log or CSV itself (plain text, .gz or .zip)."
+        )
     if "\x00" in text:
         n = text.count("\x00")
         text = text.replace("\x00", "")
@@ -98,6 +112,35 @@ def _finish(dec: DecodedText, name: str) -> DecodedText:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     dec.text = text
     return dec
+
+
+def _garbage_share(text: str, sample: int = 20000) -> float:
+    head = text[:sample]
+    if not head:
+        return 0.0
+    bad = sum(1 for ch in head if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\x0b\x0c\x1b\x00")
+              or 0xE000 <= ord(ch) <= 0xF8FF)
+    return bad / len(head)
+
+
+def count_long_lines(text: str, max_chars: int) -> tuple[int, int]:
+    """``(lines longer than max_chars, longest line length)``; cheap when no line can be that long."""
+    if len(text) <= max_chars:
+        return 0, max((len(ln) for ln in text.split("\n")), default=0)
+    n = longest = 0
+    for ln in text.split("\n"):
+        size = len(ln)
+        longest = max(longest, size)
+        if size > max_chars:
+            n += 1
+    return n, longest
+
+
+def clip_line(line: str, max_chars: int) -> str:
+    """A line clipped for display, saying how much was cut; the stored bytes always keep the whole line."""
+    if len(line) <= max_chars:
+        return line
+    return f"{line[:max_chars]} … [{len(line) - max_chars:,} more characters not shown]"
 
 
 def split_lines(text: str) -> list[str]:
