@@ -68,14 +68,36 @@ def summarize_series(name: str, ts: np.ndarray, values: np.ndarray, *, unit: str
     """Run ``detect_series`` on one series and summarise it (onset = earliest significant deviation)."""
     labels = labels or {}
     anomalies, changes = detect_series(ts, values)
-    sig = [a for a in anomalies if a.peak_score >= SIGNIFICANT_SCORE]
-    onset = min((a.start for a in sig), default=None)
     idx = pd.DatetimeIndex(pd.to_datetime(ts, utc=True))
+    onset = episode_onset(anomalies, step=timedelta(seconds=infer_step_seconds(idx.asi8)))
     return SeriesSummary(
         name=name, unit=unit, labels=labels, service=service_of(name, labels), n=int(len(values)),
         start=idx.min().to_pydatetime() if len(idx) else None, end=idx.max().to_pydatetime() if len(idx) else None,
         anomalies=anomalies, change_points=changes, onset=onset,
         score_max=max((a.peak_score for a in anomalies), default=0.0))
+
+
+def episode_onset(anomalies: list[Anomaly], *, step: timedelta) -> datetime | None:
+    """Start of the main episode: the strongest significant anomaly (earliest among near-ties; lasting
+    changes preferred over spikes),
+    extended back through significant anomalies that run into it without a gap of more than 5 steps.
+
+    Isolated earlier blips (a lone latency spike an hour before) do not become the onset.
+    """
+    sig = sorted((a for a in anomalies if a.peak_score >= SIGNIFICANT_SCORE), key=lambda a: a.start)
+    if not sig:
+        return None
+    def rank(a: Anomaly) -> float:  # lasting changes outrank transient spikes of similar strength
+        return a.peak_score + (0.1 if a.kind in ("level_shift", "trend_change") else 0.0)
+
+    top = max(rank(a) for a in sig)
+    main = next(a for a in sig if rank(a) >= top - 0.02)
+    onset = main.start
+    gap = 5 * step
+    for a in reversed([a for a in sig if a.start < main.start]):
+        if a.end + gap >= onset:
+            onset = min(onset, a.start)
+    return onset
 
 
 def _groups(onsets: list[tuple[str, datetime]], tolerance: timedelta) -> list[list[str]]:

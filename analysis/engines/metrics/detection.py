@@ -125,8 +125,12 @@ def _refine_onset(y: np.ndarray, idx: int, lo: int, floor: float) -> int:
     return j
 
 
-def find_change_indices(y: np.ndarray) -> list[int]:
-    """Indices where a lasting change of level starts (binary segmentation, strongest first)."""
+def find_change_indices(y: np.ndarray, level: float | None = None) -> list[int]:
+    """Indices where a lasting change of level starts (binary segmentation, strongest first).
+
+    ``level`` is the series' typical magnitude (for the minimum relative shift); it defaults to
+    the median magnitude of ``y`` (pass it when ``y`` is a detrended residual).
+    """
     n = y.size
     if n < 8:
         return []
@@ -134,7 +138,8 @@ def find_change_indices(y: np.ndarray) -> list[int]:
     smooth = pd.Series(y).rolling(3, center=True, min_periods=1).median().to_numpy()
     sigma = noise_scale(smooth)
     floor = scale_floor(y)
-    level = max(float(np.median(np.abs(y))), 0.05 * float(np.ptp(y)), 1e-12)
+    if level is None:
+        level = max(float(np.median(np.abs(y))), 0.05 * float(np.ptp(y)), 1e-12)
     thr = 3.0 + np.sqrt(2.0 * np.log(n))
     heap: list[tuple[float, int, int, int]] = []
 
@@ -155,6 +160,79 @@ def find_change_indices(y: np.ndarray) -> list[int]:
     found = _drop_transients(y, sorted(found))
     refined = [_refine_onset(y, c, (found[i - 1] if i else 0), floor) for i, c in enumerate(found)]
     return sorted(set(refined))
+
+
+def find_trend_changes(y: np.ndarray, level: float) -> list[int]:
+    """Indices where the slope changes lastingly (a ramp starts, stops or reverses).
+
+    Binary segmentation of the first differences of a median-smoothed series; single large
+    differences (steps, spikes) are clipped to a local median first so that only sustained slope
+    changes count, and a change is kept when the slope difference accumulates to a clear level
+    difference over the following points.
+    """
+    n = y.size
+    if n < 40:
+        return []
+    ms = max(8, _min_size(n))
+    ys = pd.Series(y).rolling(5, center=True, min_periods=1).median().to_numpy()
+    d = np.diff(ys)
+    sd = max(noise_scale(d), 1e-12)
+    local = pd.Series(d).rolling(11, center=True, min_periods=1).median().to_numpy()
+    dc = np.clip(d, local - 4 * sd, local + 4 * sd)
+    level_spread = max(mad_scale(y - ys), scale_floor(y))
+    thr = 3.0 + np.sqrt(2.0 * np.log(n))
+    heap: list[tuple[float, int, int, int]] = []
+
+    def push(a: int, b: int) -> None:
+        t, idx = _segment_split(dc, a, b, ms, sd)
+        if idx > 0 and t >= thr:
+            heapq.heappush(heap, (-t, idx, a, b))
+
+    push(0, dc.size)
+    found: list[int] = []
+    while heap and len(found) < MAX_CHANGE_POINTS // 2:
+        _, idx, a, b = heapq.heappop(heap)
+        w = int(min(60, idx - a, b - idx))
+        drift = abs(float(np.mean(dc[idx:idx + w])) - float(np.mean(dc[idx - w:idx]))) * w
+        if drift < 2 * SHIFT_Z * level_spread or drift < MIN_RELATIVE_SHIFT * level:
+            continue
+        c = idx + 1
+        if not any(_is_ramp(y, max(a, c - L), c, level_spread) or _is_ramp(y, c, min(b + 1, c + L), level_spread)
+                   for L in (15, 30, 60)):
+            continue
+        found.append(idx)
+        push(a, idx)
+        push(idx, b)
+    return sorted(i + 1 for i in found)
+
+
+def _is_ramp(y: np.ndarray, a: int, b: int, level_spread: float) -> bool:
+    """Is y[a:b] a clear straight ramp (large drift, a line explains >= 80% of its variance)?"""
+    if b - a < 8:
+        return False
+    t = np.arange(a, b, dtype=float)
+    seg = y[a:b]
+    slope, icpt = np.polyfit(t, seg, 1)
+    drift = abs(slope) * (b - a)
+    var = float(np.var(seg))
+    if var <= 0 or drift < 2 * SHIFT_Z * level_spread:
+        return False
+    r2 = 1.0 - float(np.var(seg - (slope * t + icpt))) / var
+    return r2 >= 0.8
+
+
+def piecewise_linear(y: np.ndarray, cps: list[int]) -> np.ndarray:
+    """Least-squares line per segment between ``cps`` (the trend the level detector works around)."""
+    fit = np.empty_like(y)
+    bounds = [0, *cps, y.size]
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        t = np.arange(a, b, dtype=float)
+        if b - a >= 3:
+            slope, icpt = np.polyfit(t, y[a:b], 1)
+            fit[a:b] = slope * t + icpt
+        else:
+            fit[a:b] = np.median(y[a:b])
+    return fit
 
 
 def _drop_transients(y: np.ndarray, cps: list[int]) -> list[int]:
@@ -224,7 +302,7 @@ def _spike_runs(y: np.ndarray, cps: list[int], periods: list[int]) -> list[tuple
         j = i
         while j + 1 < n and (hot[j + 1] or (j + 2 < n and hot[j + 2] and np.sign(z[j + 2]) == np.sign(z[i]))):
             j += 1
-        if not near_cp[i:j + 1].all():
+        if i >= min(7, n // 20) and not near_cp[i:j + 1].all():  # the first points have no baseline
             seg = z[i:j + 1]
             k = int(np.argmax(np.abs(seg)))
             if not _recurs(z, i, j, float(np.sign(seg[k])), periods):
@@ -245,8 +323,13 @@ def detect_series(timestamps, values) -> tuple[list[Anomaly], list[ChangePoint]]
         return [], []
     period = estimate_period(x, infer_step_seconds(ts))
     y = x - seasonal_profile(x, period) if period else x.copy()
-    cps = find_change_indices(y)
     floor = scale_floor(y)
+    level = max(float(np.median(np.abs(y))), 0.05 * float(np.ptp(y)), 1e-12)
+    tcps = find_trend_changes(y, level)
+    trend = piecewise_linear(y, tcps)
+    resid = y - trend + float(np.median(trend))
+    cps = find_change_indices(resid, level) if tcps else find_change_indices(y)
+    work = resid if tcps else y
 
     bounds = [0, *cps, n]
     seg_med = [float(np.median(y[bounds[i]:bounds[i + 1]])) for i in range(len(bounds) - 1)]
@@ -267,7 +350,7 @@ def detect_series(timestamps, values) -> tuple[list[Anomaly], list[ChangePoint]]
             j += 1
         before, after = seg_med[i], seg_med[j + 1]
         spread_lo, spread_hi = bounds[i], bounds[i + 1]
-        spread = max(mad_scale(y[spread_lo:spread_hi]), floor)
+        spread = max(mad_scale(work[spread_lo:spread_hi]), floor)
         score = float(z_to_score(abs(after - before) / spread))
         end_idx = bounds[j + 2] - 1
         anomalies.append(Anomaly(
@@ -276,11 +359,32 @@ def detect_series(timestamps, values) -> tuple[list[Anomaly], list[ChangePoint]]
             peak_score=score, magnitude=relative_change(before, after), baseline=before, peak=after))
         i = j + 1
 
+    # Slope changes: compare the value reached with what the previous trend would have reached.
+    tb = [0, *tcps, n]
+    spread_all = max(mad_scale(resid - pd.Series(resid).rolling(5, center=True, min_periods=1).median().to_numpy()),
+                     floor)
+    for i, c in enumerate(tcps):
+        a, e = tb[i], tb[i + 2] - 1
+        h = int(min(e - c, max(c - a, 5), 60))
+        lo = max(a, c - 60)
+        t_prev = np.arange(lo, c, dtype=float)
+        slope, icpt = np.polyfit(t_prev, y[lo:c], 1) if c - lo >= 3 else (0.0, float(np.median(y[lo:c])))
+        expected = float(slope * (c + h) + icpt)
+        actual = float(np.median(y[max(c, c + h - 2):c + h + 1]))
+        direction = "up" if actual > expected else "down"
+        anomalies.append(Anomaly(
+            start=to_datetime(ts[c]), end=to_datetime(ts[e]), direction=direction,
+            kind="trend_change", peak_score=float(z_to_score(abs(actual - expected) / (2 * spread_all))),
+            magnitude=relative_change(expected, actual), baseline=expected, peak=actual))
+        changes.append(ChangePoint(time=to_datetime(ts[c]), direction=direction,
+                                   before=expected, after=actual, magnitude=relative_change(expected, actual)))
+    changes.sort(key=lambda cp: cp.time)
+
     step = infer_step_seconds(ts)
     periods = [p for p in (int(round(3600 / step)), int(round(86400 / step))) if 4 <= p <= n // 2]
-    for a, b, k, zpk, base_y in _spike_runs(y, cps, periods):
+    for a, b, k, zpk, base_y in _spike_runs(work, cps, periods):
         peak = float(x[k])
-        base_raw = base_y + float(x[k] - y[k])
+        base_raw = base_y + float(x[k] - work[k])
         anomalies.append(Anomaly(
             start=to_datetime(ts[a]), end=to_datetime(ts[b]), direction="up" if zpk > 0 else "down",
             kind="spike" if zpk > 0 else "dip", peak_score=float(z_to_score(abs(zpk))),

@@ -47,6 +47,7 @@ def scale_floor(x: np.ndarray) -> float:
     mag = float(np.median(np.abs(x)))
     rng = float(np.ptp(x))
     floor = max(0.01 * mag, 0.005 * rng)
+
     return floor if floor > 0 else 1e-9
 
 
