@@ -21,7 +21,7 @@ from analysis.settings import Settings
 
 IMAGE_FORMATS = ("png", "jpeg", "gif", "webp")
 ROLES = ("user", "assistant")
-DEFAULT_MAX_ATTEMPTS = 4
+DEFAULT_MAX_ATTEMPTS = 3
 
 
 def make_boto_client(settings: Settings, *, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Any:

@@ -107,28 +107,30 @@ def _dump(obj: Any) -> dict[str, Any]:
     return dict(obj) if isinstance(obj, dict) else {}
 
 
-def _compact(obj: Any, *, max_list: int = 15, max_str: int = 300, depth: int = 5) -> Any:
-    """Bound a JSON-like structure: long lists cut, long strings cut, deep nesting dropped."""
+def _compact(obj: Any, *, max_list: int = 15, max_str: int = 300, depth: int = 5, red: Redactor | None = None) -> Any:
+    """Bound a JSON-like structure: long lists cut, long strings cut (after redaction, so no secret is
+    cut into an unrecognisable fragment), deep nesting dropped."""
     if isinstance(obj, str):
+        obj = red.redact(obj) if red is not None else obj
         return obj if len(obj) <= max_str else obj[: max_str - 1] + "…"
     if depth <= 0:
         return None
     if isinstance(obj, dict):
-        return {k: _compact(v, max_list=max_list, max_str=max_str, depth=depth - 1) for k, v in obj.items()
+        return {(red.redact(k) if red is not None else k): _compact(v, max_list=max_list, max_str=max_str, depth=depth - 1, red=red) for k, v in obj.items()
                 if v not in (None, [], {}, "")}
     if isinstance(obj, (list, tuple)):
-        return [_compact(v, max_list=max_list, max_str=max_str, depth=depth - 1) for v in list(obj)[:max_list]]
+        return [_compact(v, max_list=max_list, max_str=max_str, depth=depth - 1, red=red) for v in list(obj)[:max_list]]
     if isinstance(obj, float):
         return round(obj, 4)
     return obj
 
 
-def _finding_view(f: Finding) -> dict[str, Any]:
+def _finding_view(f: Finding, red: Redactor | None = None) -> dict[str, Any]:
     view = {"id": f.id, "agent": f.agent, "kind": f.kind, "title": f.title, "detail": f.detail, "severity": f.severity,
             "service": f.service, "start": f.start.isoformat() if f.start else None,
             "end": f.end.isoformat() if f.end else None, "signals": f.signals, "score": round(f.score, 3),
             "evidence": [{"at": e.locator(), "excerpt": e.excerpt} for e in f.evidence[:3]]}
-    return _compact(view, max_str=300)
+    return _compact(view, max_str=300, red=red)
 
 
 def _top_findings(findings: list[Finding], limit: int) -> list[Finding]:
@@ -136,13 +138,13 @@ def _top_findings(findings: list[Finding], limit: int) -> list[Finding]:
     return ranked[:limit]
 
 
-def _incident_view(ctx: AgentContext) -> dict[str, Any]:
+def _incident_view(ctx: AgentContext, red: Redactor | None = None) -> dict[str, Any]:
     inc = ctx.incident
     return _compact({"title": inc.title, "description": inc.description, "services": inc.services,
-                     "severity": getattr(inc.severity, "value", str(inc.severity))}, max_str=2000)
+                     "severity": getattr(inc.severity, "value", str(inc.severity))}, max_str=2000, red=red)
 
 
-def _log_context(ctx: AgentContext) -> list[dict[str, Any]]:
+def _log_context(ctx: AgentContext, red: Redactor | None = None) -> list[dict[str, Any]]:
     out = []
     for la in ctx.engine_outputs.get("log", []):
         d = _dump(la)
@@ -154,11 +156,11 @@ def _log_context(ctx: AgentContext) -> list[dict[str, Any]]:
             "templates": [{"id": t.get("id"), "template": t.get("template"), "count": t.get("count"),
                            "level": t.get("level"), "first_seen": t.get("first_seen"), "last_seen": t.get("last_seen"),
                            "error": t.get("is_error")} for t in templates],
-            "notes": d.get("notes")}, max_list=25, max_str=240))
+            "notes": d.get("notes")}, max_list=25, max_str=240, red=red))
     return out
 
 
-def _metric_context(ctx: AgentContext) -> list[dict[str, Any]]:
+def _metric_context(ctx: AgentContext, red: Redactor | None = None) -> list[dict[str, Any]]:
     out = []
     for ma in ctx.engine_outputs.get("metrics", []):
         d = _dump(ma)
@@ -170,51 +172,51 @@ def _metric_context(ctx: AgentContext) -> list[dict[str, Any]]:
                         "score_max": s.get("score_max"), "anomalies": (s.get("anomalies") or [])[:3],
                         "change_points": (s.get("change_points") or [])[:3]} for s in series],
             "onset_order": d.get("onset_order"), "groups": d.get("groups"), "notes": d.get("notes")},
-            max_list=30, max_str=200))
+            max_list=30, max_str=200, red=red))
     return out
 
 
-def _vision_context(ctx: AgentContext) -> list[dict[str, Any]]:
+def _vision_context(ctx: AgentContext, red: Redactor | None = None) -> list[dict[str, Any]]:
     out = []
     for sr in ctx.engine_outputs.get("vision", []):
         d = _dump(sr)
         d.pop("findings", None)
-        out.append(_compact(d, max_list=24, max_str=200))
+        out.append(_compact(d, max_list=24, max_str=200, red=red))
     return out
 
 
-def _hypothesis_view(h: Hypothesis) -> dict[str, Any]:
+def _hypothesis_view(h: Hypothesis, red: Redactor | None = None) -> dict[str, Any]:
     return _compact({"id": h.id, "category": h.category.value, "service": h.service,
                      "onset": h.onset.isoformat() if h.onset else None, "confidence": round(h.confidence, 3),
                      "statement": h.statement, "finding_ids": h.finding_ids[:15], "reasoning": h.reasoning[:6]},
-                    max_str=400)
+                    max_str=400, red=red)
 
 
-def build_payload(agent: str, ctx: AgentContext, offline: AgentReport) -> dict[str, Any]:
-    """The *unredacted* JSON payload for ``agent`` (redact before sending)."""
-    payload: dict[str, Any] = {"incident": _incident_view(ctx)}
+def build_payload(agent: str, ctx: AgentContext, offline: AgentReport, red: Redactor | None = None) -> dict[str, Any]:
+    """The JSON payload for ``agent``; every string is redacted (before truncation) when ``red`` is given."""
+    payload: dict[str, Any] = {"incident": _incident_view(ctx, red)}
     if agent == "supervisor":
         findings = [f for name in ("log", "metrics", "vision") for f in ctx.reports.get(name, AgentReport(agent=name)).findings]
-        payload["findings"] = [_finding_view(f) for f in _top_findings(findings, MAX_FINDINGS[agent])]
-        payload["engine_hypotheses"] = [_hypothesis_view(h) for h in offline.hypotheses[:8]]
+        payload["findings"] = [_finding_view(f, red) for f in _top_findings(findings, MAX_FINDINGS[agent])]
+        payload["engine_hypotheses"] = [_hypothesis_view(h, red) for h in offline.hypotheses[:8]]
         sup = (ctx.engine_outputs.get("supervisor") or [None])[0]
         if sup is not None:
             d = _dump(sup)
-            payload["timeline"] = _compact(d.get("timeline", []), max_list=30, max_str=160)
-            payload["similar_incidents"] = _compact(d.get("similar", []), max_list=5, max_str=300)
-        payload["gaps"] = [g.model_dump() for g in offline.gaps[:10]]
-        payload["logs"] = [{"file": x.get("file"), "templates": x.get("templates", [])[:10]} for x in _log_context(ctx)]
+            payload["timeline"] = _compact(d.get("timeline", []), max_list=30, max_str=160, red=red)
+            payload["similar_incidents"] = _compact(d.get("similar", []), max_list=5, max_str=300, red=red)
+        payload["gaps"] = _compact([g.model_dump() for g in offline.gaps[:10]], red=red)
+        payload["logs"] = [{"file": x.get("file"), "templates": x.get("templates", [])[:10]} for x in _log_context(ctx, red)]
         payload["metric_series"] = [{"file": m.get("file"), "series": [s.get("name") for s in m.get("series", [])]}
-                                    for m in _metric_context(ctx)]
+                                    for m in _metric_context(ctx, red)]
         return payload
-    payload["findings"] = [_finding_view(f) for f in _top_findings(offline.findings, MAX_FINDINGS[agent])]
-    payload["gaps"] = [g.model_dump() for g in offline.gaps[:10]]
+    payload["findings"] = [_finding_view(f, red) for f in _top_findings(offline.findings, MAX_FINDINGS[agent])]
+    payload["gaps"] = _compact([g.model_dump() for g in offline.gaps[:10]], red=red)
     if agent == "log":
-        payload["logs"] = _log_context(ctx)
+        payload["logs"] = _log_context(ctx, red)
     elif agent == "metrics":
-        payload["metrics"] = _metric_context(ctx)
+        payload["metrics"] = _metric_context(ctx, red)
     elif agent == "vision":
-        payload["screenshots"] = _vision_context(ctx)
+        payload["screenshots"] = _vision_context(ctx, red)
     return payload
 
 
@@ -253,7 +255,7 @@ def preview_payload(agent: str, ctx: AgentContext, offline: AgentReport | None =
     """The redacted text an agent would send, the images it would attach and what was redacted."""
     offline = offline or ctx.reports.get(agent) or AgentReport(agent=agent)
     redactor = redactor or Redactor()
-    text = json.dumps(redactor.redact_obj(build_payload(agent, ctx, offline)), ensure_ascii=False, indent=1)
+    text = json.dumps(redactor.redact_obj(build_payload(agent, ctx, offline, redactor)), ensure_ascii=False, indent=1)
     images = [a.name for a in ctx.of_kind(ArtifactKind.screenshot)[:MAX_IMAGES]] if agent == "vision" else []
     prompt = PROMPTS[agent]
     return PayloadPreview(agent=agent, model=model_for(ctx.settings, agent), prompt_version=prompt.version,
@@ -376,7 +378,7 @@ class BedrockBackend:
                 model_id: str) -> AgentReport:
         prompt = PROMPTS[agent]
         red = state.redactor
-        text = json.dumps(red.redact_obj(build_payload(agent, ctx, offline)), ensure_ascii=False,
+        text = json.dumps(red.redact_obj(build_payload(agent, ctx, offline, red)), ensure_ascii=False,
                           separators=(",", ":"))
         content: list[dict[str, Any]] = [{"text": text}]
         notes: list[Gap] = []
@@ -438,7 +440,7 @@ class BedrockBackend:
                     model_id: str) -> AgentReport:
         prompt = PROMPTS["supervisor"]
         red = state.redactor
-        text = json.dumps(red.redact_obj(build_payload("supervisor", ctx, offline)), ensure_ascii=False,
+        text = json.dumps(red.redact_obj(build_payload("supervisor", ctx, offline, red)), ensure_ascii=False,
                           separators=(",", ":"))
         messages: list[dict[str, Any]] = [{"role": "user", "content": [{"text": text}]}]
         tools = [answer_tool("supervisor"), *supervisor_tools()]

@@ -68,7 +68,7 @@ RULES: tuple[Rule, ...] = (
        flags=re.S),
     _r("pem_header", "SECRET", r"-----(?:BEGIN|END) [A-Z0-9 ]*(?:PRIVATE KEY|CERTIFICATE)[A-Z ]*-----"),
     _r("ssh_key", "SECRET", r"\b(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-nistp\d+) AAAA[0-9A-Za-z+/=]{20,}"),
-    _r("url_password", "SECRET", r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'\"]+:([^\s@/'\"]+)@", 1),
+    _r("url_password", "SECRET", r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://[^\s:/@'\"]*:([^\s@/'\"]+)@", 1),
     _r("url_user", "USER", r"\b[a-zA-Z][a-zA-Z0-9+.-]{1,20}://([^\s:/@'\"<>]+):[^\s@/'\"]+@", 1),
     _r("slack_webhook", "SECRET", r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_-]+"),
     _r("discord_webhook", "SECRET", r"https://(?:discord|discordapp)\.com/api/webhooks/[A-Za-z0-9/_-]+"),
@@ -95,9 +95,7 @@ RULES: tuple[Rule, ...] = (
     _r("telegram", "SECRET", r"\b\d{8,10}:AA[0-9A-Za-z_-]{30,}\b"),
     _r("doppler_linear_etc", "SECRET", r"\b(?:dp\.pt\.|lin_api_|glc_|dop_v1_|shpss_|xapp-|pat-na1-|ATATT3)[A-Za-z0-9_=-]{16,}"),
     _r("azure_conn", "SECRET", r"(?i)\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)=([^;\s'\"]+)", 1),
-    _r("auth_header", "SECRET",
-       r"(?i)\b(?:proxy-)?authorization\b['\"]?\s*[:=]\s*['\"]?(?:(?:bearer|basic|token|digest|negotiate|aws4-hmac-sha256|apikey|sso-key)\s+)?([^\s'\",;]+(?:,\s*SignedHeaders=[^\s,]+,\s*Signature=[0-9a-f]+)?)",
-       1),
+    _r("auth_header", "SECRET", r"(?i)\b(?:proxy-)?authorization\b['\"]?\s*[:=]\s*['\"]?([^\r\n'\"]+)", 1),
     _r("bearer", "SECRET", r"(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{8,})", 1),
     _r("cookie", "SECRET", r"(?i)\b(?:set-)?cookie\b['\"]?\s*[:=]\s*([^\r\n'\"]+)", 1),
     _r("cli_flag", "SECRET", r"(?i)(?:^|\s)--?(?:password|passwd|pass|token|secret|api-key|apikey|client-secret)[ =]([^\s'\"]+)", 1),
@@ -106,7 +104,7 @@ RULES: tuple[Rule, ...] = (
     _r("account_id", "ACCOUNT", r"(?i)\b(?:aws[_ -]?)?account(?:[_ -]?id)?['\"]?\s*[:=]?\s*['\"]?(\d{12})\b", 1),
     _r("email", "EMAIL", r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b"),
     _r("keyvalue_secret", "SECRET",
-       r"(?i)(?<![\w-])(?:[\w.-]*?[_.-])?(?:" + _KEYWORDS + r")['\"]?\s*(?:[:=]|=>)\s*['\"]?([^\s'\",;&}<>)\]]+)", 1),
+       r"(?i)(?<![\w-])(?:[\w.-]*?[_.-])?(?:" + _KEYWORDS + r")(?:[_-]?id)?['\"]?\s*(?:[:=]|=>)\s*['\"]?([^\s'\",;&}<>)\]]+)", 1),
     _r("iban", "IBAN", r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b",
        check=lambda v: sum(c.isdigit() for c in v) >= 10),
     _r("card", "CARD", r"\b\d(?:[ -]?\d){12,18}\b", check=_luhn),
@@ -175,11 +173,12 @@ class Redactor:
         """Replace every sensitive value in ``text`` with its placeholder."""
         if not text:
             return text
-        for value, ph in sorted(self._by_value.items(), key=lambda kv: -len(kv[0])):
-            if len(value) >= 6 and value in text:
-                text = text.replace(value, ph)
         for rule in RULES:
             text = self._apply(rule, text)
+        # values already known from elsewhere (a password seen as ``password=x``, now bare), whole tokens only
+        for value, ph in sorted(self._by_value.items(), key=lambda kv: (-len(kv[0]), kv[0])):
+            if len(value) >= 6 and value in text:
+                text = re.sub(r"(?<![A-Za-z0-9+/=_.-])" + re.escape(value) + r"(?![A-Za-z0-9+/=_-])", ph, text)
         return text
 
     def redact_obj(self, obj: Any) -> Any:
@@ -234,8 +233,22 @@ def ocr_words(image: Any) -> list[tuple[str, tuple[int, int, int, int], tuple[in
     return words
 
 
+_PUNCT = ".,;:'\"()[]{}<>|"
+
+
+def looks_sensitive(word: str) -> bool:
+    """A lone OCR'd word that is token-like (long mixed letters+digits), an address, or an e-mail part."""
+    w = word.strip(_PUNCT)
+    if "@" in w and len(w) >= 5:
+        return True
+    if len(w) >= 16 and any(c.isdigit() for c in w) and any(c.isalpha() for c in w):
+        return True
+    return bool(re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?", w))
+
+
 def redact_image(image: Any, redactor: Redactor, words: list | None = None) -> tuple[Any, int] | None:
-    """Black out words that the text rules flag; returns (image copy, boxes masked) or None without OCR."""
+    """Black out OCR'd words that the text rules flag (or that look like tokens); returns (copy, boxes
+    masked), or None when OCR is unavailable (the caller must then not send the image)."""
     from PIL import ImageDraw
 
     words = ocr_words(image) if words is None else words
@@ -250,18 +263,16 @@ def redact_image(image: Any, redactor: Redactor, words: list | None = None) -> t
     for key in sorted(lines):
         items = lines[key]
         line = " ".join(t for t, _ in items)
-        redacted = redactor.redact(line)
-        if redacted == line:
-            continue
-        out_tokens = set(redacted.split())
+        changed = redactor.redact(line) != line
+        values = [v for v in redactor.sensitive_values() if v in line] if changed else []
         for text, box in items:
-            core = text.strip(".,;:'\"()[]{}")
-            if text in out_tokens and core not in redactor.sensitive_values():
-                sensitive = any(core and (core in v or v in text) for v in redactor.sensitive_values() if len(v) >= 3)
-                if not sensitive:
-                    continue
+            core = text.strip(_PUNCT)
+            hit = looks_sensitive(text) or any(
+                core == v or (len(core) >= 3 and core in v) or (len(v) >= 3 and v in core) for v in values)
+            if not hit:
+                continue
             x0, y0, x1, y1 = box
-            draw.rectangle([x0 - 2, y0 - 2, x1 + 2, y1 + 2], fill=(0, 0, 0))
+            draw.rectangle([x0 - 3, y0 - 3, x1 + 3, y1 + 3], fill=(0, 0, 0))
             masked += 1
     return out, masked
 
