@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.engines.metrics.models import Anomaly, ChangePoint
 from analysis.engines.metrics.robust import (
+    centered_median,
     estimate_period,
     infer_step_seconds,
     mad_scale,
@@ -135,7 +136,7 @@ def find_change_indices(y: np.ndarray, level: float | None = None) -> list[int]:
     if n < 8:
         return []
     min_size = _min_size(n)
-    smooth = pd.Series(y).rolling(3, center=True, min_periods=1).median().to_numpy()
+    smooth = centered_median(y, 3)
     sigma = noise_scale(smooth)
     floor = scale_floor(y)
     if level is None:
@@ -174,10 +175,10 @@ def find_trend_changes(y: np.ndarray, level: float) -> list[int]:
     if n < 40:
         return []
     ms = max(8, _min_size(n))
-    ys = pd.Series(y).rolling(5, center=True, min_periods=1).median().to_numpy()
+    ys = centered_median(y, 5)
     d = np.diff(ys)
     sd = max(noise_scale(d), 1e-12)
-    local = pd.Series(d).rolling(11, center=True, min_periods=1).median().to_numpy()
+    local = centered_median(d, 11)
     dc = np.clip(d, local - 4 * sd, local + 4 * sd)
     level_spread = max(mad_scale(y - ys), scale_floor(y))
     thr = 3.0 + np.sqrt(2.0 * np.log(n))
@@ -286,7 +287,7 @@ def _spike_runs(y: np.ndarray, cps: list[int], periods: list[int]) -> list[tuple
     floor = max(scale_floor(y) * 0.5, 1e-12)
     bounds = [0, *cps, n]
     for a, b in zip(bounds[:-1], bounds[1:]):
-        base[a:b] = pd.Series(y[a:b]).rolling(w, center=True, min_periods=1).median().to_numpy()
+        base[a:b] = centered_median(y[a:b], w)
         r = y[a:b] - base[a:b]
         z[a:b] = r / max(mad_scale(r), floor)
     hot = np.abs(z) >= SPIKE_Z
@@ -328,7 +329,19 @@ def detect_series(timestamps, values) -> tuple[list[Anomaly], list[ChangePoint]]
     tcps = find_trend_changes(y, level)
     trend = piecewise_linear(y, tcps)
     resid = y - trend + float(np.median(trend))
-    cps = find_change_indices(resid, level) if tcps else find_change_indices(y)
+    cps = find_change_indices(y)
+    if tcps:
+        # Level changes are searched around the trend; sharp steps found on the raw series are kept
+        # unless they only cut a straight ramp into a staircase.
+        res_cps = find_change_indices(resid, level)
+        level_spread = max(mad_scale(y - centered_median(y, 5)), floor)
+        tb = [0, *tcps, n]
+        ramp = [_is_ramp(y, a, b, level_spread) for a, b in zip(tb[:-1], tb[1:])]
+        ms = _min_size(n)
+        extra = [c for c in cps
+                 if not ramp[int(np.searchsorted(tcps, c, side="right"))]
+                 and all(abs(c - o) > ms for o in [*res_cps, *tcps])]
+        cps = sorted(set(res_cps) | set(extra))
     work = resid if tcps else y
 
     bounds = [0, *cps, n]
@@ -361,7 +374,7 @@ def detect_series(timestamps, values) -> tuple[list[Anomaly], list[ChangePoint]]
 
     # Slope changes: compare the value reached with what the previous trend would have reached.
     tb = [0, *tcps, n]
-    spread_all = max(mad_scale(resid - pd.Series(resid).rolling(5, center=True, min_periods=1).median().to_numpy()),
+    spread_all = max(mad_scale(resid - centered_median(resid, 5)),
                      floor)
     for i, c in enumerate(tcps):
         a, e = tb[i], tb[i + 2] - 1
