@@ -79,7 +79,8 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
     ),
     TextFamily(
         "config_reload",
-        _rx(r"(config(uration)?\b.{0,40}\b(reload|refresh|updat|chang|appl)\w*|(reload|refresh|appl)\w*\b.{0,20}\bconfig"
+        _rx(r"((config\w*|settings?|properties|parameters?)\b.{0,60}\b(reload|refresh|updat|chang|appl|overrid)\w*"
+            r"|(reload|refresh|appl)\w*\b.{0,20}\b(config|settings?)"
             r"|applied setting|setting changed|feature[ -]?flag\b.{0,40}\b(flip|chang|toggl|enabl|disabl|updat|set)\w*"
             r"|\bflag\b.{0,30}\b(flipped|toggled|changed)|configmap\b.{0,40}\b(updat|chang|modif)\w*"
             r"|\brevision[= ]\d+|hot[- ]reload|\bsighup\b|dynamic config)"),
@@ -89,7 +90,7 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
     ),
     TextFamily(
         "restart",
-        _rx(r"(back-?off restarting|crashloopbackoff|\brestart(ed|ing)\b|container .* (died|exited)|exit(ed)? (with )?code [1-9]"
+        _rx(r"(back-?off restarting|crashloopbackoff|\brestart(ed|ing)\b(?! (the )?transaction)|container .* (died|exited)|exit(ed)? (with )?code [1-9]"
             r"|liveness probe failed|killing container|\bsigkill\b|\bsigterm\b|process exited|terminated with)"),
         {"memory_exhaustion": 0.2, "node_failure": 0.1, "cpu_saturation": 0.1},
         role="symptom",

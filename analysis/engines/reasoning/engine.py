@@ -52,10 +52,11 @@ def _g(obj: Any, name: str, default: Any = None) -> Any:
 def collect_observations(bundle: EvidenceBundle) -> list[Observation]:
     """Every observation from every modality, with unique ids."""
     obs: list[Observation] = []
+    services = list(bundle.incident.services)
     for la in bundle.logs:
-        obs.extend(log_observations(la, start_index=len(obs) + 1))
+        obs.extend(log_observations(la, start_index=len(obs) + 1, services=services))
     for ma in bundle.metrics:
-        obs.extend(metric_observations(ma, start_index=len(obs) + 1))
+        obs.extend(metric_observations(ma, start_index=len(obs) + 1, services=services))
     for sr in bundle.screenshots:
         obs.extend(screenshot_observations(sr, start_index=len(obs) + 1))
     obs.extend(note_observations(bundle.notes, start_index=len(obs) + 1))
@@ -221,7 +222,8 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
     return SupervisorResult(
         hypotheses=hyps,
         timeline=merge(events),
-        service_graph=build_graph(obs, services),
+        service_graph=build_graph(obs, services, implied={c.category: _final_name(c, services) for c in chosen
+                                                          if c.category in ("database_overload", "cache_failure") and c.score > 0.3}),
         gaps=_gaps(bundle, obs, hyps, inconclusive),
         inconclusive=inconclusive,
         first_movers=first_movers(obs, services),

@@ -19,6 +19,8 @@ _DATE = re.compile(r"[-_.]?\d{4}[-_]?\d{2}[-_]?\d{2}([-_T]?\d{2,6})?")
 _EXT = re.compile(r"(\.(log|txt|json|jsonl|ndjson|csv|gz|out|err))+$", re.IGNORECASE)
 _PORT = re.compile(r":\d{2,5}$|-\d{4,5}$")
 _K8S_FQDN = re.compile(r"\.(svc|pod)(\.cluster\.local)?\.?$|\.cluster\.local\.?$")
+_FILE_WORDS = {"error", "errors", "err", "slow", "access", "journal", "journalctl", "syslog", "audit", "general", "query", "events",
+               "event", "log", "logs", "out", "stdout", "stderr", "messages", "kern", "kernel", "debug", "trace", "console", "current"}
 _NODE = re.compile(r"\b(ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})(?:\.[a-z0-9.-]+)?\b", re.IGNORECASE)
 
 #: Technology words: an artifact or host named after them describes *what* it is, not which one.
@@ -37,7 +39,12 @@ _HOST_CTX = re.compile(
     r"\s*[\"'(\[]?([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)",
     re.IGNORECASE,
 )
-_FQDN = re.compile(r"\b((?:[a-z0-9-]+\.)+(?:io|com|net|org|cloud|dev|internal|local|amazonaws\.com|svc))\b", re.IGNORECASE)
+_FQDN = re.compile(r"(?<![\w.-])((?:[a-z0-9-]+\.)+(?:[a-z]{2,12}))(?![\w.(-])", re.IGNORECASE)
+_NOT_TLD = {"java", "go", "py", "js", "ts", "rb", "kt", "scala", "class", "jar", "log", "txt", "json", "yaml", "yml", "xml", "html",
+            "csv", "gz", "zip", "so", "dll", "exe", "sh", "conf", "cfg", "ini", "toml", "properties", "pem", "crt", "key", "tmp",
+            "pdf", "png", "jpg", "parquet", "lock", "pid", "sock", "db", "sqlite", "cfs", "idx", "dat", "bin", "md", "id", "ms",
+            "getdiscount", "apply", "run", "call", "invoke", "get", "set", "put", "post", "main", "state", "size", "count", "name",
+            "value", "type", "error", "message", "msg", "code", "status", "time", "max", "min", "timeout", "ms", "bytes", "host"}
 
 
 def canonical(name: str | None) -> str:
@@ -51,15 +58,21 @@ def canonical(name: str | None) -> str:
     if m:
         return m.group(1).lower()
     s = _PORT.sub("", s)
-    s = _K8S_FQDN.sub("", s)
-    if s.count(".") >= 1 and not _FQDN.fullmatch(s) and re.match(r"^[a-z0-9-]+\.[a-z0-9-]+$", s):
+    if _K8S_FQDN.search(s):
+        s = _K8S_FQDN.sub("", s).split(".")[0]  # service.namespace.svc.cluster.local
+    elif s.count(".") >= 1 and not _is_external(s) and re.match(r"^[a-z0-9-]+\.[a-z0-9-]+$", s):
         s = s.split(".")[0]  # service.namespace
     s = _DATE.sub("", s)
     s = _POD_HASH.sub("", s)
     s = _RS_HASH.sub("", s)
     s = _POD_SUFFIX.sub("", s) if len(s) > 12 else s
     s = s.replace("_", "-").strip("-. ")
-    return s
+    parts = s.split("-")
+    while len(parts) > 1 and parts[-1] in _FILE_WORDS:
+        parts.pop()
+    if len(parts) > 1 and re.fullmatch(r"\d", parts[-1]) and not parts[-2].isdigit():
+        parts.pop()  # stateful-set ordinal: kafka-0 -> kafka
+    return "-".join(parts)
 
 
 def strip_ordinal(name: str) -> str:
@@ -76,26 +89,35 @@ def node_names(text: str) -> list[str]:
     return sorted({m.group(1).lower() for m in _NODE.finditer(text)})
 
 
-def targets_in(text: str, emitter: str = "") -> list[str]:
+def targets_in(text: str, emitter: str = "", services: Iterable[str] = ()) -> list[str]:
     """Dependency names mentioned in an error text (hosts in URLs, ``connection to X``, FQDNs)."""
     out: list[str] = []
+    url_hosts: set[str] = set()
+    services = list(services)
     em = canonical(emitter)
     text = text.replace("\\n", " ").replace("\\t", " ")
     for m in _HOST_CTX.finditer(text):
         raw = m.group(1) or m.group(2)
         if not raw or raw[0].isdigit():
             continue
+        if m.group(1):
+            url_hosts.add(canonical(raw))
         out.append(raw)
     for m in _FQDN.finditer(text):
-        out.append(m.group(1))
+        cand = m.group(1)
+        labels = cand.lower().split(".")
+        if labels[-1] in _NOT_TLD or any(ch.isupper() for ch in cand) or labels[0] in _REVERSED_DOMAIN:
+            continue
+        out.append(cand)
     res: list[str] = []
     for raw in out:
         c = raw.lower().strip(".")
-        if _FQDN.fullmatch(c) and not _K8S_FQDN.search(c) and not c.endswith(".internal"):
+        if _is_external(c):
             name = c  # external host: keep the full name (api.vendor.io)
         else:
             name = canonical(c)
-        if not plausible(name) or name == em:
+        if name == em or not (plausible(name, services) or (name in url_hosts and name.isalpha() and name not in _STOP
+                                                             and name not in GENERIC and len(name) >= 3)):
             continue
         if name not in res:
             res.append(name)
@@ -122,6 +144,16 @@ def plausible(name: str, services: Iterable[str] = ()) -> bool:
     return any(canonical(s) == name or s.lower() == name for s in services)
 
 
+_INTERNAL_TLD = {"local", "internal", "svc", "cluster", "lan", "intra", "corp", "home", "localdomain"}
+
+
+def _is_external(name: str) -> bool:
+    """A public-looking host name (``api.vendor.io``), as opposed to cluster-internal names."""
+    labels = name.lower().split(".")
+    return (len(labels) >= 2 and labels[-1].isalpha() and labels[-1] not in _INTERNAL_TLD and labels[-1] not in _NOT_TLD
+            and not _K8S_FQDN.search(name) and not any(x in _INTERNAL_TLD for x in labels[1:]))
+
+
 def _norm_tokens(name: str) -> list[str]:
     return [t for t in tokens(name) if t not in ("svc", "service", "srv", "api", "app")]
 
@@ -145,7 +177,8 @@ def resolve(name: str, services: Iterable[str]) -> str:
     best: list[str] = []
     for s in svcs:
         st = _norm_tokens(s)
-        if st and (st == nt or (len(st) >= 1 and " ".join(st) in " ".join(nt) and len(" ".join(st)) >= 4)):
+        if st and (st == nt or (len(st) >= 1 and " ".join(st) in " ".join(nt) and len(" ".join(st)) >= 4)
+                   or (st[:len(nt)] == nt and len(" ".join(nt)) >= 4)):
             best.append(s)
     if len(best) == 1:
         return best[0]
@@ -164,7 +197,7 @@ def kind_of(name: str) -> str:
         return "db"
     if ts & set(TECH_QUEUE):
         return "queue"
-    if _FQDN.fullmatch(n) and not _K8S_FQDN.search(n):
+    if "." in n and _is_external(n):
         return "external"
     return "service"
 

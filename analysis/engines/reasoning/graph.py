@@ -16,8 +16,13 @@ from .entities import kind_of, resolve
 from .models import Observation
 
 
-def build_graph(obs: list[Observation], services: list[str]) -> list[ServiceEdge]:
-    """Deduplicated caller -> callee edges, each with the strongest piece of evidence."""
+def build_graph(obs: list[Observation], services: list[str], implied: dict[str, str] | None = None) -> list[ServiceEdge]:
+    """Deduplicated caller -> callee edges, each with the strongest piece of evidence.
+
+    ``implied`` maps a category to the entity its hypothesis blames (e.g. ``database_overload`` ->
+    ``orders-db``): a pool-exhausted error that names no host still points at that database.
+    """
+    implied = implied or {}
     best: dict[tuple[str, str], tuple[float, str]] = {}
     for o in obs:
         caller = resolve(o.service, services) if o.service else ""
@@ -36,6 +41,10 @@ def build_graph(obs: list[Observation], services: list[str]) -> list[ServiceEdge
             continue
         if o.culprit_rule == "target" or o.family in ("dependency_timeout", "dependency_refused", "dns_failure", "network_error"):
             callees = [t for t in o.targets if kind_of(t) != "node"]
+            if not callees and o.weights and o.modality == "log":
+                cat = max(o.weights.items(), key=lambda kv: (kv[1], kv[0]))[0]
+                if implied.get(cat):
+                    callees = [implied[cat]]
         for t in callees:
             callee = resolve(t, services)
             if not caller or not callee or callee == caller:

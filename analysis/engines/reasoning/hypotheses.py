@@ -24,6 +24,7 @@ onset = first impact: the earliest new/surging *cause* log evidence attributed t
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ from analysis.models import Category
 from .entities import TECH_CACHE, TECH_DB, TECH_QUEUE, canonical, kind_of, resolve, tokens
 from .models import Observation
 
+_PEER_REJECTS = re.compile(r"(fatal alert|received alert|alert certificate|bad certificate|client certificate|keystore)", re.IGNORECASE)
 MODALITY_FACTOR = {"log": 1.0, "metric": 0.9, "screenshot": 0.45, "note": 0.35, "kb": 0.0}
 ROLE_FACTOR = {"cause": 1.0, "precursor": 0.7, "change": 0.8, "symptom": 0.33}
 TARGET_KIND = {"database_overload": "db", "cache_failure": "cache", "node_failure": "node"}
@@ -114,6 +116,12 @@ class EntityIndex:
 def entity_for(o: Observation, cat: str, idx: EntityIndex) -> str:
     """Which entity this observation blames for ``cat``."""
     wanted = TARGET_KIND.get(cat)
+    if cat == "certificate_expiry":
+        # our certificate rejected by the peer (fatal alert, keystore warning) -> us; their certificate
+        # failing our verification (x509 expired for host X) -> the server we called
+        if o.family == "cert_invalid" and o.targets and not _PEER_REJECTS.search(o.text):
+            return o.targets[0]
+        return o.service
     if cat == "traffic_surge":
         zone = o.attributes.get("zone")
         if zone:

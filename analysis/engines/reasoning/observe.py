@@ -71,8 +71,12 @@ def subject_in(text: str) -> str:
     return ""
 
 
-def emitter_of(services: Any, fallback: str) -> str:
-    """Dominant emitting service of a template (its ``services`` counter), else the artifact name."""
+_POD_NAME = re.compile(r"\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*)-(?=[a-z0-9]*\d)[a-z0-9]{8,10}-[a-z0-9]{5}\b")
+
+
+def emitter_of(services: Any, fallback: str, text: str = "") -> str:
+    """Dominant emitting service of a template (its ``services`` counter), else a Kubernetes pod name
+    written in the line, else the artifact name."""
     best = ""
     if isinstance(services, dict) and services:
         for name, _n in sorted(services.items(), key=lambda kv: (-kv[1], str(kv[0]))):
@@ -80,6 +84,10 @@ def emitter_of(services: Any, fallback: str) -> str:
             if c and c not in GENERIC:
                 best = c
                 break
+    if not best and text:
+        m = _POD_NAME.search(text)
+        if m:
+            best = canonical(m.group(1))
     return best or canonical(fallback)
 
 
@@ -180,7 +188,7 @@ def _line_ref(la: Any, t: Any, excerpt: str) -> EvidenceRef:
                        excerpt=excerpt[:300])
 
 
-def log_observations(la: Any, start_index: int = 0) -> list[Observation]:
+def log_observations(la: Any, start_index: int = 0, services: Iterable[str] = ()) -> list[Observation]:
     """Observations from one :class:`LogAnalysis`: every template that matches a family or is an error."""
     out: list[Observation] = []
     name = str(_get(la, "name", "") or "")
@@ -199,13 +207,13 @@ def log_observations(la: Any, start_index: int = 0) -> list[Observation]:
         count = int(_get(t, "count", 0) or 0)
         first_seen = _dt(_get(t, "first_seen"))
         novelty, onset, ratio = temporal_profile(_get(t, "per_minute", None), first_seen, span_start, span_end)
-        emitter = emitter_of(_get(t, "services", None), name)
+        emitter = emitter_of(_get(t, "services", None), name, template)
         subject = subject_in(text)
         subjects = sorted({canonical(k) for k in (_get(t, "services", None) or {})} - GENERIC)
         occurrences = _occurrences(_get(t, "per_minute", None), first_seen)
         zone = _ZONE.search(sample or template)
         nodes = node_names(text)
-        tgts = targets_in(sample or template, emitter)
+        tgts = targets_in(sample or template, emitter, services)
         for nn in nodes:
             if nn not in tgts:
                 tgts.insert(0, nn)
@@ -327,7 +335,7 @@ def _step_up(y: np.ndarray, thr: float) -> tuple[int, float] | None:
         after = (cs[k + w] - cs[k]) / w
         floor = max(before, 0.5)
         r = after / floor
-        if r >= thr and y[k] > before and (cs[k + w] - cs[k]) >= 3:
+        if r >= thr and y[k] > before and y[k] >= 0.5 * after and (cs[k + w] - cs[k]) >= 3:
             best = (k, float(r))
             break
     return best
@@ -356,8 +364,16 @@ def series_labels(s: Any) -> dict[str, str]:
     return labels
 
 
-def _metric_service(s: Any, ma_name: str) -> str:
+def _metric_service(s: Any, ma_name: str, services: list[str] | None = None) -> str:
     labels = series_labels(s)
+    name = str(_get(s, "name", "")).split("{")[0].lower()
+    if services:
+        toks = [t for t in re.split(r"[_.:\s-]+", name) if t]
+        for k in range(len(toks) - 1, 0, -1):  # longest name prefix that is a listed service
+            cand = "-".join(toks[:k])
+            for sv in services:
+                if sv.lower() == cand or canonical(sv) == cand:
+                    return canonical(sv)
     for key in ("service", "app", "application"):
         if labels.get(key):
             return canonical(labels[key])
@@ -395,7 +411,7 @@ def _metric_targets(s: Any) -> list[str]:
     return out
 
 
-def metric_observations(ma: Any, start_index: int = 0) -> list[Observation]:
+def metric_observations(ma: Any, start_index: int = 0, services: Iterable[str] = ()) -> list[Observation]:
     """One observation per (series, family) whose anomalies move in the family's bad direction."""
     out: list[Observation] = []
     ma_name = str(_get(ma, "name", "") or "")
@@ -409,7 +425,7 @@ def metric_observations(ma: Any, start_index: int = 0) -> list[Observation]:
         cps = list(_get(s, "change_points", None) or [])
         if not anomalies and not cps:
             continue
-        svc = _metric_service(s, ma_name)
+        svc = _metric_service(s, ma_name, list(services))
         tgts = _metric_targets(s)
         for fam in fams or [None]:
             want = fam.direction if fam else "any"

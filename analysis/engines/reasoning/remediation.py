@@ -28,7 +28,7 @@ _DESTRUCTIVE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bmkfs(\.\w+)?\b|\bdd\s+if=.*\bof=/dev/", "formats or overwrites a device"),
         (r"\b(flushall|flushdb)\b", "empties the cache / datastore"),
         (r"\bgit\s+push\b.*(--force|-f\b)", "rewrites shared history"),
-        (r"(auth|authentication|authorization|tls|ssl|verify)[\w.-]*\s*[=:]\s*(false|off|disabled?|none|0)\b", "disables authentication or TLS verification"),
+        (r"(auth|authentication|authorization|tls|ssl|verify)[\w.-]*[\"']?\s*[=:]\s*[\"']?(false|off|disabled?|none|0)\b", "disables authentication or TLS verification"),
         (r"--insecure|--no-verify|insecure-skip-tls-verify|verify\s*=\s*false", "skips TLS verification"),
         (r"\bchmod\s+(-r\s+)?777\b", "makes files world-writable"),
         (r"\b(terminate-instances|delete-db-instance|delete-bucket|rb\s+s3://|s3\s+rm\b.*--recursive)", "deletes cloud resources"),
