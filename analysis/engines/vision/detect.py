@@ -143,7 +143,7 @@ def _departure(v: np.ndarray, sig: float, plot_h: int) -> tuple[int, int, str, s
     base = v[:nb]
     m0 = float(np.median(base))
     spread = float(np.percentile(base, 90) - np.percentile(base, 10))
-    if spread > max(6 * sig, 0.08 * plot_h):
+    if spread > max(6 * sig, 0.06 * plot_h):
         return None
     band = max(spread / 2 + 2 * sig, 0.04 * plot_h)
     out = np.abs(v - m0) > max(3 * band, 0.12 * plot_h)
@@ -162,7 +162,24 @@ def _departure(v: np.ndarray, sig: float, plot_h: int) -> tuple[int, int, str, s
     end = i
     while end + 1 < n and sign * (v[end + 1] - m0) > band:
         end += 1
-    return (j, end, "up" if sign > 0 else "down", "departure")
+    return (_hinge_onset(sign * (v - m0), j, end), end, "up" if sign > 0 else "down", "departure")
+
+
+def _hinge_onset(dev: np.ndarray, j: int, end: int) -> int:
+    """Where a ramp leaves the baseline: extend the ramp's rising part back to zero deviation."""
+    peak = float(np.max(dev[j:end + 1]))
+    if peak <= 0:
+        return j
+    k0 = j + int(np.argmax(dev[j:end + 1] >= 0.15 * peak))
+    k1 = j + int(np.argmax(dev[j:end + 1] >= 0.6 * peak))
+    if k1 - k0 < 3:
+        return j
+    ks = np.arange(k0, k1 + 1, dtype=float)
+    a, b = np.polyfit(ks, dev[k0:k1 + 1], 1)
+    if a <= 0:
+        return j
+    onset = int(round(-b / a))
+    return int(min(max(onset, j - max(3, dev.size // 20), 0), k0))
 
 
 def _gate(v: np.ndarray, a: int, b: int, direction: str, kind: str, sig: float, plot_h: int) -> Event | None:
@@ -195,8 +212,8 @@ def _gate(v: np.ndarray, a: int, b: int, direction: str, kind: str, sig: float, 
             return None
     else:
         # abrupt change or departure from a flat baseline; smooth cycles are neither
-        pre = v[max(0, a - 4 * w):a]
-        flat = pre.size >= w and (np.percentile(pre, 90) - np.percentile(pre, 10)) <= max(0.35 * abs(delta), 4 * sig)
+        pre = v[max(0, a - max(4 * w, n // 5)):a]
+        flat = pre.size >= 2 * w and (np.percentile(pre, 90) - np.percentile(pre, 10)) <= max(0.15 * abs(delta), 5 * sig)
         j = min(n, a + w)
         fast = abs(float(np.median(v[a:j])) - base) >= 0.55 * abs(delta) if j > a else False
         if not (flat or fast):

@@ -90,17 +90,25 @@ def read_screenshot(image: Image.Image, *, artifact_id: str, name: str, referenc
     if not boxes:
         boxes = [Box(0, 0, w, h)]
         notes.append("no panel grid found: the whole image was read as one panel")
-    works = [_PanelWork(b) for b in boxes]
-    page_top = min(b.y0 for b in boxes)
-    header = Box(0, 0, w, page_top) if page_top >= 15 else None
-
     # 1. text boxes everywhere, one OCR pass
     all_boxes: list[tuple[int, Box]] = []  # (panel index or -1 for header, box)
+    inside = [find_text_boxes(px, b) for b in boxes]
+    works = []
+    for i, b in enumerate(boxes):
+        frame = _frame_region(b, boxes, w, h) if len(inside[i]) < 2 else None
+        if frame is not None:  # a bare plot frame (matplotlib-like): its labels sit outside it
+            outside = [tb for tb in find_text_boxes(px, frame, margin=1) if not b.contains(tb, 2)]
+            inside[i] = inside[i] + outside
+            works.append(_PanelWork(frame))
+        else:
+            works.append(_PanelWork(b))
     for i, pw in enumerate(works):
-        for tb in find_text_boxes(px, pw.box):
+        for tb in inside[i]:
             all_boxes.append((i, tb))
         for bb in _badge_boxes(px, pw.box):
             all_boxes.append((i, Box(bb.x0 + 2, bb.y0 + 2, bb.x1 - 2, bb.y1 - 2)))
+    page_top = min(pw.box.y0 for pw in works)
+    header = Box(0, 0, w, page_top) if page_top >= 15 else None
     if header is not None:
         for tb in find_text_boxes(px, header, margin=1):
             all_boxes.append((-1, tb))
@@ -136,6 +144,23 @@ def read_screenshot(image: Image.Image, *, artifact_id: str, name: str, referenc
         a.score >= 0.6 for p in panels for a in p.anomalies)
     reading.seconds = round(time.perf_counter() - t0, 3)
     return reading
+
+
+def _frame_region(b: Box, boxes: list[Box], w: int, h: int) -> Box | None:
+    """The box around a bare plot frame that holds its title (above), y ticks (left), x ticks (below)."""
+    x0, y0, x1, y1 = max(0, b.x0 - 90), max(0, b.y0 - 40), min(w, b.x1 + 4), min(h, b.y1 + 40)
+    for o in boxes:
+        if o == b:
+            continue
+        if o.y1 <= b.y0 and o.x0 < b.x1 and o.x1 > b.x0:  # neighbour above
+            y0 = max(y0, o.y1 + 1 + (b.y0 - o.y1) // 2 if b.y0 - o.y1 > 60 else o.y1 + 1)
+        if o.y0 >= b.y1 and o.x0 < b.x1 and o.x1 > b.x0:  # neighbour below
+            y1 = min(y1, o.y0 - 1)
+        if o.x1 <= b.x0 and o.y0 < b.y1 and o.y1 > b.y0:  # neighbour left
+            x0 = max(x0, o.x1 + 1)
+    if y0 >= b.y0 - 8 and x0 >= b.x0 - 8:
+        return None
+    return Box(x0, y0, x1, y1)
 
 
 def _read_panel(px: Pixels, pw: _PanelWork, k: int, ref: date | None, tz_off: timedelta | None,
