@@ -101,12 +101,16 @@ def _folder_kind(name: str) -> ArtifactKind | None:
     return None
 
 
+def _check_upload_size(base: str, data: bytes, settings: Settings) -> None:
+    if len(data) > settings.max_upload_bytes:
+        raise IngestError(f"{base} is {len(data) / 2**20:.1f} MB, over the {settings.max_upload_mb} MB upload limit: "
+                          "upload an excerpt around the incident window.")
+
+
 def classify(name: str, data: bytes, settings: Settings) -> PreparedFile:
     """Sniff and validate one (non-archive) file; raises :class:`IngestError` with one sentence."""
     base = posixpath.basename(name)
-    if len(data) > settings.max_upload_bytes:
-        raise IngestError(f"{base} is {len(data) / 2**20:.0f} MB, over the {settings.max_upload_mb} MB upload limit: "
-                          "upload an excerpt around the incident window.")
+    _check_upload_size(base, data, settings)
     ext = _ext(name)
     if ext in UNSUPPORTED_IMAGE_EXTS:
         raise IngestError(f"{base} is {UNSUPPORTED_IMAGE_EXTS[ext]}, which the workbench does not read: "
@@ -160,6 +164,7 @@ def prepare_files(files: list[tuple[str, bytes]], settings: Settings) -> Prepare
         base = posixpath.basename(name) or "upload"
         try:
             if is_zip(data):
+                _check_upload_size(base, data, settings)
                 members = unzip(data, base, limits_from(settings))
                 if not members:
                     raise IngestError(f"{base} holds no files: zip the logs, CSVs and screenshots themselves.")

@@ -41,6 +41,10 @@ def _looks_utf16_without_bom(head: bytes) -> str | None:
 
 
 _NUL_RUN = re.compile(rb"\x00{16,}")
+#: ANSI escape sequences (colours, cursor moves, window titles) as written by docker/kubectl/journalctl.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+#: C0/C1 control characters other than tab, newline, carriage return, vertical tab and form feed.
+_CONTROL = re.compile(r"[\x01-\x08\x0e-\x1f\x7f\x80-\x9f]")
 
 
 def _text_sample(data: bytes, size: int = 65536) -> bytes:
@@ -110,6 +114,13 @@ def _finish(dec: DecodedText, name: str) -> DecodedText:
         dec.notes.append(f"{n} NUL byte(s) removed (copytruncate padding)")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x1b" in text:
+        text, n = _ANSI.subn("", text)
+        if n:
+            dec.notes.append(f"{n} ANSI colour/escape sequence(s) removed for display and analysis")
+    text, n = _CONTROL.subn("\ufffd", text)
+    if n:
+        dec.notes.append(f"{n} control character(s) shown as \ufffd")
     dec.text = text
     return dec
 

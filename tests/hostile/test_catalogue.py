@@ -16,6 +16,7 @@ import os
 import resource
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,7 @@ def test_case(case: Case, world: World, monkeypatch):
             _check_accepted(case, args, out, store, rows_before, rows_after)
         else:
             assert rows_after == rows_before, "a run without --db stored something"
-            _check_report(case, json.loads(out))
+            _check_report(case, json.loads(out), _input_names(args))
     else:
         assert code == 2, f"{case.name} ended with exit {code}: {err.strip()[:300]} {out[:200]}"
         assert out == ""
@@ -140,14 +141,27 @@ def _check_accepted(case: Case, args: list[str], out: str, store: Store, before:
     _check_report(case, report, {a.name for a in arts})
 
 
-def _check_report(case: Case, report: dict, names: set[str] | None = None) -> None:
+def _input_names(args: list[str]) -> set[str]:
+    """Base names the artifacts of these CLI paths will carry (files, folder contents, zip members)."""
+    names: set[str] = set()
+    for a in args:
+        p = Path(a)
+        files = [p] if p.is_file() else [f for f in p.rglob("*") if f.is_file()] if p.is_dir() else []
+        for f in files:
+            names.add(f.name)
+            if zipfile.is_zipfile(f):
+                names.update(Path(n).name for n in zipfile.ZipFile(f).namelist())
+    return names
+
+
+def _check_report(case: Case, report: dict, names: set[str]) -> None:
     """Analysed as usual: no engine crash, and no agent failed to read a file that upload accepted."""
     assert len(report["artifacts"]) >= max(1, len(case.kinds))
     for gap in report.get("gaps", []):
         assert "internal error" not in gap["why"], f"engine crash: {gap}"
         what = gap["what"]
         for prefix in ("log ", "metrics ", "screenshot "):
-            if what.startswith(prefix) and (names is None or what[len(prefix):] in names):
+            if what.startswith(prefix) and what[len(prefix):] in names:
                 pytest.fail(f"accepted at upload but the {prefix.strip()} agent could not read it: {gap['why']}")
 
 
