@@ -139,7 +139,7 @@ def rate_change_findings(stats: list[TemplateStat], accs: dict[str, TemplateAcc]
         i = int(np.argmax(zb))
         rb, ra = float(before[i]), float(after[i])
         ratio = (ra + 0.05) / (rb + 0.05)
-        if zb[i] < 4.0 or 1 / 3 < ratio < 3:
+        if zb[i] < 4.0 or 1 / 1.8 < ratio < 1.8:
             continue
         if rb == 0:  # appears from nothing: reported as a new template instead
             continue

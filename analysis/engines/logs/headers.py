@@ -314,6 +314,9 @@ class LineParser:
         prev_numeric = False
         brackets: list[str] = []
         spring = False
+        after_sep = False
+        if p.family == "syslog" and self._syslog_tag(s, pos, p):
+            return
         while consumed < 12:
             while pos < n and s[pos] in " \t":
                 pos += 1
@@ -328,6 +331,10 @@ class LineParser:
                 spaced = " " in inner or "\t" in inner
                 if spaced and spring and not brackets and len(inner) <= 40:
                     spaced = False
+                if spaced and not after_sep and p.level is not None and len(inner) <= 120:
+                    after = _TOKEN.match(s, end + 1) if end + 1 < n else None
+                    if after is not None and after.group() in _SEPS:
+                        spaced = False
                 if not inner or spaced or nxt not in ("", " ", "\t", ":"):
                     if nxt == "@" or (inner and " " not in inner and nxt not in ("", " ", "\t", ":")):
                         pass  # e.g. PostgreSQL "[unknown]@[unknown]": handled as a token below
@@ -353,6 +360,7 @@ class LineParser:
                         pos += 1
                     consumed += 1
                     prev_numeric = inner.isdigit()
+                    after_sep = False
                     continue
             tm = _TOKEN.match(s, pos)
             if tm is None:
@@ -364,6 +372,7 @@ class LineParser:
                     spring = True
                 pos = end
                 consumed += 1
+                after_sep = True
                 continue
             lv = _level_token(tok)
             if lv and p.level is None:
@@ -371,7 +380,19 @@ class LineParser:
                 pos = end
                 consumed += 1
                 prev_numeric = False
+                after_sep = False
                 continue
+            nt = _TOKEN.match(s, end + 1) if end < n else None
+            nxt = nt.group() if nt else ""
+            if after_sep:
+                # After a separator only a logger name followed by another separator continues the header.
+                if _IDENT.match(tok) and nxt in _SEPS and p.component is None and \
+                        (p.level is None or _DOTTED.match(tok) or spring):
+                    p.component = tok
+                    pos = end
+                    consumed += 1
+                    continue
+                break
             if tok.isdigit() and len(tok) <= 10 and p.component is None and (p.pid is None or "thread" not in p.fields):
                 if p.pid is None:
                     p.pid = tok
@@ -400,8 +421,6 @@ class LineParser:
                 p.component = m.group("file")
                 pos = end
                 break
-            nt = _TOKEN.match(s, end + 1) if end < n else None
-            nxt = nt.group() if nt else ""
             if "@" in tok and nxt and _level_token(nxt) and nxt.endswith(":"):
                 user, _, db = tok.partition("@")
                 if user.strip("[]") not in ("", "unknown"):
@@ -430,7 +449,8 @@ class LineParser:
                 consumed += 1
                 continue
             if _IDENT.match(tok) and len(tok) <= 120 and p.component is None:
-                if nxt in _SEPS or (nxt.startswith("[") and _DOTTED.match(tok)) or \
+                if (nxt in _SEPS and (p.level is None or _DOTTED.match(tok) or spring or tok[:1] == ".")) or \
+                        (nxt.startswith("[") and _DOTTED.match(tok)) or \
                         (_DOTTED.match(tok) and p.level is not None and tok.count(".") >= 2):
                     p.component = tok
                     pos = end
@@ -452,6 +472,40 @@ class LineParser:
         elif p.family.startswith("text:") and p.component and p.level and _DOTTED.match(p.component):
             p.family = "log4j"
         p.message = s[pos:].strip()
+
+    def _syslog_tag(self, s: str, pos: int, p: ParsedLine) -> bool:
+        """RFC 3164: ``HOST TAG: message`` (the tag may hold a pid, a version or a sub-facility)."""
+        n = len(s)
+        while pos < n and s[pos] in " \t":
+            pos += 1
+        tm = _TOKEN.match(s, pos)
+        if tm is None:
+            return False
+        tok = tm.group()
+        if _PROGRAM.match(tok):  # no host field
+            start = pos
+        elif _HOSTLIKE.match(tok):
+            p.host = tok
+            start = tm.end() + 1
+        else:
+            return False
+        colon = s.find(": ", start, start + 64)
+        if colon < 0 and s.endswith(":") and len(s) - start <= 64:
+            colon = len(s) - 1
+        if colon < 0:
+            p.message = s[start:].strip()
+            return True
+        tag = s[start:colon].strip()
+        if not tag or len(tag.split()) > 3 or "=" in tag or '"' in tag:
+            p.message = s[start:].strip()
+            return True
+        p.component = tag
+        m = re.search(r"\[(\d+)\]$", tag)
+        if m:
+            p.pid = m.group(1)
+        p.service = p.service or services.from_program(tag.split()[0])
+        p.message = s[colon + 1:].strip()
+        return True
 
     def _inner(self, p: ParsedLine) -> None:
         """Messages that are themselves structured: HAProxy, klog, logfmt, JSON inside syslog."""

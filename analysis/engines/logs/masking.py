@@ -13,7 +13,12 @@ import re
 
 WILDCARD = "<*>"
 
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
+_DAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*"
 _MASK_PARTS = [
+    r"\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?(?![\w:])",  # ISO datetime
+    rf"(?<![\w])(?:{_DAY},?\s+)?{_MONTH}\s+\d{{1,2}},?(?:\s+\d{{4}})?\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?(?:\s+\d{{4}})?(?![\w:])",
+    rf"(?<![\w])\d{{1,2}}[/ -]{_MONTH}[/ -]\d{{4}}(?:[: ]\d{{2}}:\d{{2}}:\d{{2}})?(?![\w:])",  # 12/Mar/2024:11:00:00
     r"[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s\"'<>\])}]+",                         # URL
     r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+",                                       # email
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",  # UUID
@@ -22,7 +27,12 @@ _MASK_PARTS = [
     r"(?<![\w])0x[0-9a-fA-F]+(?![\w])",                                        # 0x hex
     r"(?<![\w.\-])(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{12,}(?![\w\-])",   # long hex ids
     r"(?<![\w.])(?:/[\w.\-@~%+]+){2,}/?",                                      # absolute paths
-    r"(?<![A-Za-z0-9_])[-+]?\d+(?:[.,]\d+)*(?:\s?(?:ms|us|µs|ns|s|sec|secs|m|min|mins|h|hr|d|b|kb|mb|gb|tb|"
+    r"(?<![\w])[A-Za-z]:\\[^\s\"'<>|]*",                                           # Windows paths
+    r"(?<![\w.$])[A-Za-z_$][\w.$]*@[0-9a-f]{5,}(?![\w])",                         # Java object ids
+    r"(?<![\w\-])(?:true|false|True|False|TRUE|FALSE|null|None|nil|NULL)(?![\w\-])",  # booleans / nulls
+    r"(?<![\w.\-])(?=[\w.\-]*\d)[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.[a-z]{2,6}(?![\w.\-])",  # host names with digits
+    r"(?<![\w.\-])[A-Za-z][A-Za-z0-9]*(?:[_\-][A-Za-z]+)*[_\-]-?\d{4,}(?:[_\-][A-Za-z0-9]+)*(?![\w.\-])",  # blk_123, job_1445_0020
+    r"(?<![A-Za-z0-9_])[-+]?\d+(?:\.\d+)*(?:(?:ms|us|µs|ns|s|sec|secs|m|min|mins|h|hr|d|b|kb|mb|gb|tb|"
     r"kib|mib|gib|KB|MB|GB|TB|KiB|MiB|GiB|B|%))?(?![A-Za-z0-9_])",            # numbers, durations, sizes
 ]
 _MASK_RX = re.compile("|".join(f"(?:{p})" for p in _MASK_PARTS))

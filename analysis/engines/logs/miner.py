@@ -1,21 +1,72 @@
 """Streaming template miner: masked messages are clustered into templates with stable ids.
 
-The algorithm is Drain-like (fixed-length token sequences bucketed by length and first constant
-token, best match by the share of equal constant tokens, positions that differ become ``<*>``)
-with three additions: stronger variable masking before clustering (:mod:`.masking`), a bounded
-exact-message cache so repeated messages cost one dictionary lookup, and a final merge of
-clusters whose templates become identical. Memory is bounded by ``max_clusters`` and
-``cache_size``; a template id is ``"T"`` + 8 hex digits of the SHA-1 of its final text, so the
-same template gets the same id in every run and file.
+Algorithm (Drain-like skeleton, different merge rule):
+
+1. Masking (:mod:`.masking`) turns shape-evident variables into ``<*>``; the message is split on
+   whitespace. Messages are bucketed by token count and first token.
+2. A message joins the bucket's cluster with the most equal tokens among the clusters it is
+   *compatible* with: every differing position is either already ``<*>`` in the template or
+   masked in the message. A difference between two plain words ("opened" vs "closed",
+   "SCREEN_ON" vs "TIME_TICK") never generalises a template on its own; the message starts a
+   new cluster instead.
+3. Sibling consolidation: clusters of a bucket that are identical except at one position (or
+   two) are merged into one template with ``<*>`` there once that position shows at least
+   ``min_variants`` distinct values (user names, hosts, file names …). Consolidation runs when
+   a bucket grows and when results are read; merged clusters are tracked with union-find, so a
+   cluster index handed out earlier resolves to its final template.
+
+A bounded exact-message cache makes repeated messages cost one dictionary lookup. Memory is
+bounded by ``max_clusters`` and ``cache_size``. A template id is ``"T"`` + 8 hex digits of the
+SHA-1 of its final text, so the same template gets the same id in every run and file.
 """
 
 from __future__ import annotations
 
 import hashlib
+from itertools import combinations
 
 from analysis.engines.logs.masking import WILDCARD, mask, normalize_template
 
-_DIGITS = frozenset("0123456789")
+
+_DIGIT_TABLE = str.maketrans("", "", "0123456789")
+
+
+def _has_digit(token: str) -> bool:
+    return len(token.translate(_DIGIT_TABLE)) != len(token)
+
+
+_PREFIX_CUT = "=:([{/@#"
+_SUFFIX_CUT = ")]}:;,'\"."
+
+
+def merge_tokens(values) -> str:
+    """Generalise differing tokens, keeping a shared key/bracket frame: ``user=a``/``user=b`` -> ``user=<*>``."""
+    vals = list(values)
+    if any(v == WILDCARD for v in vals):
+        return WILDCARD
+    first = vals[0]
+    pre = len(first)
+    for v in vals[1:]:
+        i = 0
+        lim = min(pre, len(v))
+        while i < lim and v[i] == first[i]:
+            i += 1
+        pre = i
+    prefix = first[:pre]
+    cut = max(prefix.rfind(c) for c in _PREFIX_CUT)
+    prefix = prefix[: cut + 1] if cut >= 0 else ""
+    rests = [v[len(prefix):] for v in vals]
+    suf = min(len(r) for r in rests)
+    r0 = rests[0]
+    j = 0
+    while j < suf and all(r[len(r) - 1 - j] == r0[len(r0) - 1 - j] for r in rests):
+        j += 1
+    suffix = r0[len(r0) - j:] if j else ""
+    cut = min((suffix.find(c) for c in _SUFFIX_CUT + "([{" if c in suffix), default=-1)
+    suffix = suffix[cut:] if cut >= 0 else ""
+    if any(len(r) <= len(suffix) for r in rests):
+        suffix = ""
+    return prefix + WILDCARD + suffix
 
 
 def template_id(template: str) -> str:
@@ -24,25 +75,33 @@ def template_id(template: str) -> str:
 
 
 class _Cluster:
-    __slots__ = ("tokens", "count", "n_const")
+    __slots__ = ("tokens", "count", "key")
 
-    def __init__(self, tokens: list[str]) -> None:
+    def __init__(self, tokens: list[str], key: tuple[int, str]) -> None:
         self.tokens = tokens
         self.count = 0
-        self.n_const = sum(1 for t in tokens if t != WILDCARD)
+        self.key = key
 
 
 class TemplateMiner:
     """Assigns each message to a template cluster; ``add`` returns the cluster index."""
 
-    def __init__(self, *, sim_threshold: float = 0.5, max_clusters: int = 20_000,
-                 cache_size: int = 100_000, max_tokens: int = 120) -> None:
-        self.sim_threshold = sim_threshold
+    def __init__(self, *, min_variants: int = 3, many_variants: int = 5, max_top_share: float = 0.8,
+                 min_pair_variants: int = 4, max_clusters: int = 50_000,
+                 cache_size: int = 100_000, max_tokens: int = 120, min_similarity: float = 0.3) -> None:
+        self.min_variants = min_variants
+        self.many_variants = many_variants
+        self.max_top_share = max_top_share
+        self.min_pair_variants = min_pair_variants
         self.max_clusters = max_clusters
         self.cache_size = cache_size
         self.max_tokens = max_tokens
+        self.min_similarity = min_similarity
         self._clusters: list[_Cluster] = []
+        self._parent: list[int] = []
         self._buckets: dict[tuple[int, str], list[int]] = {}
+        self._next_consolidate: dict[tuple[int, str], int] = {}
+        self._dirty: set[tuple[int, str]] = set()
         self._cache: dict[str, int] = {}
         self._masked_cache: dict[str, int] = {}
         self._fixed: dict[str, int] = {}
@@ -50,25 +109,25 @@ class TemplateMiner:
         self._overflow: int | None = None
 
     def __len__(self) -> int:
-        return len(self._clusters)
+        """Number of live (unmerged) templates."""
+        self._finalize()
+        return sum(1 for i in range(len(self._clusters)) if self._parent[i] == i)
 
     # -- public -----------------------------------------------------------------------------
     def add(self, message: str) -> int:
         """Mine one message (the part after the header); returns its cluster index."""
         idx = self._cache.get(message)
-        if idx is not None:
-            self._clusters[idx].count += 1
-            return idx
-        masked = mask(message)
-        idx = self._masked_cache.get(masked)
         if idx is None:
-            idx = self._match_or_create(masked)
-            if len(self._masked_cache) >= self.cache_size:
-                self._masked_cache.clear()
-            self._masked_cache[masked] = idx
-        if len(self._cache) >= self.cache_size:
-            self._cache.clear()
-        self._cache[message] = idx
+            masked = mask(message)
+            idx = self._masked_cache.get(masked)
+            if idx is None:
+                idx = self._match_or_create(masked)
+                if len(self._masked_cache) >= self.cache_size:
+                    self._masked_cache.clear()
+                self._masked_cache[masked] = idx
+            if len(self._cache) >= self.cache_size:
+                self._cache.clear()
+            self._cache[message] = idx
         self._clusters[idx].count += 1
         return idx
 
@@ -76,28 +135,46 @@ class TemplateMiner:
         """Register an occurrence of a template computed elsewhere (e.g. an access-log request)."""
         idx = self._fixed.get(template)
         if idx is None:
-            idx = self._new_cluster(template.split())
+            idx = self._new_cluster(template.split(), (-1, ""))
             self._fixed[template] = idx
             self._fixed_ids.add(idx)
         self._clusters[idx].count += 1
         return idx
 
+    def find(self, idx: int) -> int:
+        """The live cluster a (possibly merged) cluster index now belongs to."""
+        parent = self._parent
+        root = idx
+        while parent[root] != root:
+            root = parent[root]
+        while parent[idx] != root:
+            parent[idx], idx = root, parent[idx]
+        return root
+
     def template(self, idx: int) -> str:
-        """The current (final, once the input is consumed) template text of a cluster."""
-        text = " ".join(self._clusters[idx].tokens)
-        return text if idx in self._fixed_ids else normalize_template(text)
+        """The template text of a cluster index (final once the input is consumed)."""
+        self._finalize()
+        root = self.find(idx)
+        text = " ".join(self._clusters[root].tokens)
+        return text if root in self._fixed_ids else normalize_template(text)
 
     def count(self, idx: int) -> int:
-        return self._clusters[idx].count
+        """Occurrences of the live cluster that ``idx`` belongs to."""
+        self._finalize()
+        root = self.find(idx)
+        return sum(c.count for i, c in enumerate(self._clusters) if self.find(i) == root)
 
     def templates(self) -> list[tuple[int, str, int]]:
-        """(cluster index, template text, count) for every cluster."""
+        """(cluster index, template text, count of that index) for every cluster index ever issued."""
+        self._finalize()
         return [(i, self.template(i), c.count) for i, c in enumerate(self._clusters)]
 
     # -- internals --------------------------------------------------------------------------
-    def _new_cluster(self, tokens: list[str]) -> int:
-        self._clusters.append(_Cluster(tokens))
-        return len(self._clusters) - 1
+    def _new_cluster(self, tokens: list[str], key: tuple[int, str]) -> int:
+        self._clusters.append(_Cluster(tokens, key))
+        idx = len(self._clusters) - 1
+        self._parent.append(idx)
+        return idx
 
     def _match_or_create(self, masked: str) -> int:
         tokens = masked.split()
@@ -105,39 +182,147 @@ class TemplateMiner:
             tokens = tokens[: self.max_tokens - 1] + [WILDCARD]
         n = len(tokens)
         first = tokens[0] if tokens else ""
-        if WILDCARD in first or not _DIGITS.isdisjoint(first):
+        if first == WILDCARD or any(c.isdigit() for c in first):
             first = WILDCARD
         key = (n, first)
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = []
-        best, best_key, best_sim, best_mism = -1, (False, -1.0, -1), 0.0, 1
+        best, best_eq = -1, -1
         clusters = self._clusters
-        for ci in bucket:
+        candidates = bucket
+        if first != WILDCARD:
+            wb = self._buckets.get((n, WILDCARD))
+            if wb:
+                candidates = bucket + wb
+        for ci in candidates:
             ct = clusters[ci].tokens
             eq = 0
-            params = 0
+            ok = True
             for a, b in zip(ct, tokens):
                 if a == b:
                     eq += 1
-                elif a == WILDCARD:
-                    params += 1
-            sim = eq / n if n else 1.0
-            mism = n - eq - params
-            key2 = (mism == 0, sim, params)
-            if key2 > best_key:
-                best, best_key, best_sim, best_mism = ci, key2, sim, mism
-        if best >= 0 and (best_mism == 0 or best_sim >= self.sim_threshold):
+                elif a != WILDCARD and b != WILDCARD and not (_has_digit(a) or _has_digit(b)):
+                    ok = False
+                    break
+            if ok and eq > best_eq:
+                best, best_eq = ci, eq
+        if best >= 0 and (n == 0 or best_eq / n >= self.min_similarity or best_eq == n):
             c = clusters[best]
             ct = c.tokens
             if any(a != b and a != WILDCARD for a, b in zip(ct, tokens)):
-                c.tokens = [a if a == b else WILDCARD for a, b in zip(ct, tokens)]
-                c.n_const = sum(1 for t in c.tokens if t != WILDCARD)
+                c.tokens = [a if a == b or a == WILDCARD else merge_tokens((a, b)) for a, b in zip(ct, tokens)]
             return best
         if len(clusters) >= self.max_clusters:
             if self._overflow is None:
-                self._overflow = self._new_cluster([WILDCARD])
+                self._overflow = self._new_cluster([WILDCARD], (-2, ""))
             return self._overflow
-        idx = self._new_cluster(tokens)
+        idx = self._new_cluster(tokens, key)
         bucket.append(idx)
+        self._dirty.add(key)
+        if len(bucket) >= self._next_consolidate.get(key, 8):
+            self._consolidate(key)
+            self._next_consolidate[key] = max(8, 2 * len(self._buckets[key]))
         return idx
+
+    def _finalize(self) -> None:
+        if not self._dirty:
+            return
+        for key in sorted(self._dirty, key=lambda k: (k[0], k[1])):
+            self._consolidate(key)
+        for n in sorted({k[0] for k in self._dirty}):
+            self._consolidate_first(n)
+        self._dirty.clear()
+
+    def _consolidate_first(self, n: int) -> None:
+        """Merge clusters of equal length that differ only in their first token (a variable there)."""
+        keys = sorted(k for k in self._buckets if k[0] == n and k[0] > 1)
+        if len(keys) < 2:
+            return
+        clusters = self._clusters
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for k in keys:
+            for c in self._buckets[k]:
+                groups.setdefault(tuple(clusters[c].tokens[1:]), []).append(c)
+        for rest, members in groups.items():
+            if len(members) < 2:
+                continue
+            firsts = {clusters[c].tokens[0] for c in members}
+            if WILDCARD not in firsts and len(firsts) < self.min_variants + 1:
+                continue
+            if sum(1 for t in rest if t != WILDCARD) < 3:
+                continue
+            root = self._merge(members, [merge_tokens(firsts)] + list(rest))
+            gone = set(members)
+            for k in keys:
+                b = self._buckets[k]
+                if any(c in gone for c in b):
+                    b[:] = [c for c in b if c not in gone]
+            wk = (n, WILDCARD)
+            self._buckets.setdefault(wk, []).append(root)
+            self._clusters[root].key = wk
+
+    def _merge(self, members: list[int], tokens: list[str]) -> int:
+        root = min(members)
+        self._clusters[root].tokens = tokens
+        for m in members:
+            if m != root:
+                self._parent[m] = root
+                self._clusters[root].count += self._clusters[m].count
+                self._clusters[m].count = 0
+        return root
+
+    def _consolidate(self, key: tuple[int, str]) -> None:
+        """Merge sibling clusters of a bucket that differ in one (or two) word positions."""
+        bucket = self._buckets.get(key)
+        if not bucket or len(bucket) < 2:
+            return
+        clusters = self._clusters
+        n = key[0]
+        changed = True
+        while changed and len(bucket) >= 2:
+            changed = False
+            varying = [p for p in range(n) if len({clusters[c].tokens[p] for c in bucket}) > 1]
+            if not varying:
+                break
+            shapes: list[tuple[int, ...]] = [(p,) for p in varying]
+            if len(varying) <= 8:
+                shapes += list(combinations(varying, 2))
+            for shape in shapes:
+                groups: dict[tuple[str, ...], list[int]] = {}
+                for c in bucket:
+                    t = clusters[c].tokens
+                    sk = tuple(WILDCARD if i in shape else tok for i, tok in enumerate(t))
+                    groups.setdefault(sk, []).append(c)
+                merged_any = False
+                for sk, members in groups.items():
+                    if len(members) < 2:
+                        continue
+                    values = {tuple(clusters[c].tokens[i] for i in shape) for c in members}
+                    ok = True
+                    for j in range(len(shape)):
+                        col: dict[str, int] = {}
+                        for c in members:
+                            tok = clusters[c].tokens[shape[j]]
+                            col[tok] = col.get(tok, 0) + clusters[c].count
+                        if any(WILDCARD in tok for tok in col):
+                            continue  # the position already holds masked variables
+                        if len(col) < self.min_variants or (
+                                len(col) < self.many_variants
+                                and max(col.values()) > self.max_top_share * sum(col.values())):
+                            # Few values, one dominating: an enumeration whose rare values are distinct events.
+                            ok = False
+                            break
+                    if ok and len(shape) > 1 and len(values) < self.min_pair_variants:
+                        ok = False
+                    if ok:
+                        merged_tokens = list(sk)
+                        for i in shape:
+                            merged_tokens[i] = merge_tokens({clusters[c].tokens[i] for c in members})
+                        root = self._merge(members, merged_tokens)
+                        gone = set(members) - {root}
+                        bucket[:] = [c for c in bucket if c not in gone]
+                        merged_any = True
+                if merged_any:
+                    changed = True
+                    break

@@ -155,7 +155,7 @@ class RecordReader:
                 line = line.rstrip("\r\n")
             p = parser.parse(line)
             if p is None:
-                if cur is not None and (cur.line_end - cur.line_start) < MAX_RECORD_LINES and (
+                if cur is not None and not line[:1].isdigit() and (cur.line_end - cur.line_start) < MAX_RECORD_LINES and (
                         (cur.parsed is not None and not _is_table_header(cur.parsed)
                          and (cur.parsed.timestamp is not None or cur.parsed.level is not None))
                         or _CONT_START.match(line) or not line.strip()):

@@ -20,7 +20,7 @@ _FRAC = r"(?:[.,:](?P<frac>\d{1,9}))?"
 #: (name, regex). Named groups: Y (4-digit) or y (2-digit) year, M month number or b month name,
 #: D day, h, m, s, frac, tz, e (epoch seconds), E (epoch millis), L (klog level letter).
 _PATTERNS: list[tuple[str, str]] = [
-    ("iso", r"(?P<Y>\d{4})[-/.](?P<M>\d{2})[-/.](?P<D>\d{2})[T _-](?P<h>\d{2})[:.](?P<m>\d{2})[:.](?P<s>\d{2})"
+    ("iso", r"(?P<Y>\d{4})[-/.](?P<M>\d{2})[-/.](?P<D>\d{2})[T _-](?P<h>\d{2})[:.](?P<m>\d{2})[:.](?P<s>\d{1,2})(?!\d)"
             + _FRAC + _TZ),
     ("syslog", r"(?P<b>[A-Z][a-z]{2})\s{1,2}(?P<D>\d{1,2})\s(?:(?P<Y>\d{4})\s)?(?P<h>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})"
                r"(?:\.(?P<frac>\d{1,9}))?" + _TZ),
@@ -28,7 +28,7 @@ _PATTERNS: list[tuple[str, str]] = [
               r"(?:\.(?P<frac>\d{1,9}))?\s(?P<Y>\d{4})"),
     ("dmy", r"(?P<D>\d{1,2})[/ ](?P<b>[A-Z][a-z]{2})[/ ](?P<Y>\d{4})[: ](?P<h>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})"
             + _FRAC + _TZ),
-    ("compact8", r"(?P<Y>\d{4})(?P<M>\d{2})(?P<D>\d{2})[-T ]?(?P<h>\d{2}):?(?P<m>\d{2}):?(?P<s>\d{2})"
+    ("compact8", r"(?P<Y>\d{4})(?P<M>\d{2})(?P<D>\d{2})[-T ]?(?P<h>\d{1,2}):?(?P<m>\d{1,2}):?(?P<s>\d{1,2})"
                  r"(?:[:.,](?P<frac>\d{1,6}))?(?!\d)"),
     ("compact6", r"(?P<y>\d{2})(?P<M>\d{2})(?P<D>\d{2})\s(?P<h>\d{2})(?P<m>\d{2})(?P<s>\d{2})(?!\d)"),
     ("yymmdd", r"(?P<y>\d{2})/(?P<M>\d{2})/(?P<D>\d{2})\s(?P<h>\d{2}):(?P<m>\d{2}):(?P<s>\d{2})" + _FRAC),
