@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -35,6 +35,19 @@ def metric_figure(frame: pd.DataFrame, *, series: list[str] | None = None, windo
     return fig
 
 
+def focus_range(events: list[TimelineEvent]) -> tuple[datetime, datetime] | None:
+    """The window around the non-info events and changes when info events stretch the axis far beyond it."""
+    key = [e.time for e in events if e.severity != "info" or e.is_change]
+    times = [e.time for e in events]
+    if not key or not times:
+        return None
+    lo, hi = min(key), max(key)
+    pad = max((hi - lo) * 0.15, timedelta(minutes=2))
+    if min(times) >= lo - pad and max(times) <= hi + pad:
+        return None
+    return lo - pad, hi + pad
+
+
 def timeline_figure(events: list[TimelineEvent], *, onset: datetime | None = None, height: int = 320) -> go.Figure:
     """Every timeline event on one UTC axis, one row per source; changes drawn as diamonds."""
     fig = go.Figure()
@@ -51,6 +64,9 @@ def timeline_figure(events: list[TimelineEvent], *, onset: datetime | None = Non
     if onset is not None:
         fig.add_vline(x=onset, line_dash="dash", line_color="#e53935")
         fig.add_annotation(x=onset, y=1.02, yref="paper", text="onset", showarrow=False, font=dict(color="#e53935"))
+    focus = focus_range(events)
+    if focus:
+        fig.update_xaxes(range=list(focus))
     n_rows = rows["source"].nunique()
     fig.update_layout(height=max(height, 60 + 36 * n_rows), xaxis_title="UTC", **{**_LAYOUT, "hovermode": "closest"})
     return fig

@@ -14,7 +14,7 @@ from analysis.export import md_escape
 from analysis.models import Artifact, EvidenceRef, Hypothesis, IncidentReport
 from components import format as fmt
 from components.artifact_view import show_evidence
-from components.charts import timeline_figure
+from components.charts import focus_range, timeline_figure
 
 Review = Callable[[str, str, str], None]
 """``review(hypothesis_id, verdict, note)`` stores an analyst verdict."""
@@ -104,6 +104,8 @@ def timeline(report: IncidentReport) -> None:
         return
     top = report.top
     st.plotly_chart(timeline_figure(report.timeline, onset=top.onset if top else None), key="report.timeline.chart")
+    if focus_range(report.timeline):
+        st.caption("Zoomed to the warning-level events and changes; double-click the chart to see every event.")
     st.dataframe(pd.DataFrame([{"time": fmt.when(e.time, seconds=True), "source": e.source, "service": e.service or "",
                                 "event": ("[change] " if e.is_change else "") + e.title, "severity": e.severity}
                                for e in report.timeline]), hide_index=True, key="report.timeline.table")

@@ -1,10 +1,13 @@
-"""The only home of ``@st.cache_resource``: the Settings, the Store and decoded artifact views.
+"""The only home of ``@st.cache_resource``: Settings, Store, LLM backend, knowledge base, decoded artifacts.
 
 Everything cached here is either process-wide configuration or keyed by immutable content
 (artifacts are content-addressed by sha256), so a cached value can never go stale.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -26,6 +29,27 @@ def get_store() -> Store:
     store = Store(get_settings().data_dir)
     store.mark_interrupted_runs()
     return store
+
+
+@st.cache_resource(show_spinner=False)
+def get_backend() -> Any:
+    """The LLM backend named in the settings (``offline`` by default; Bedrock falls back per agent)."""
+    from analysis.llm.factory import build_backend
+
+    return build_backend(get_settings(), store=get_store())
+
+
+@st.cache_resource(show_spinner=False)
+def _knowledge(uri: str, exists: bool) -> Any:
+    from analysis.agents.similar import from_settings
+
+    return from_settings(get_settings()) if exists else None
+
+
+def get_knowledge() -> Any:
+    """The knowledge base of the data directory for similar past incidents, or None when there is none yet."""
+    uri = get_settings().kb_uri
+    return _knowledge(uri, uri.startswith("s3://") or Path(uri).exists())
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

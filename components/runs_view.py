@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +16,8 @@ from components import format as fmt
 AGENT_LABELS = {"log": "Log agent", "metrics": "Metrics agent", "vision": "Vision agent", "supervisor": "Supervisor"}
 
 
-def run_with_progress(store: Store, incident_id: str, settings: Settings) -> tuple[RunInfo, IncidentReport]:
+def run_with_progress(store: Store, incident_id: str, settings: Settings, *, backend: Any = None,
+                      knowledge: Any = None) -> tuple[RunInfo, IncidentReport]:
     """Run and store an analysis inside an ``st.status`` that shows each agent as it works."""
     with st.status("Analysing…", expanded=True) as status:
         def progress(agent: str, message: str) -> None:
@@ -26,7 +29,8 @@ def run_with_progress(store: Store, incident_id: str, settings: Settings) -> tup
                 st.write(f"**{label}**: {message}")
 
         try:
-            run, report = run_stored_analysis(store, incident_id, settings, progress=progress)
+            run, report = run_stored_analysis(store, incident_id, settings, backend=backend, knowledge=knowledge,
+                                              progress=progress)
         except BaseException:
             status.update(label="Analysis failed", state="error")
             raise

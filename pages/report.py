@@ -6,7 +6,7 @@ from analysis.export import report_to_json, report_to_markdown
 from components import report_view as view
 from components.errors import shown_errors
 from components.incident_header import INCIDENT, current_incident, go, header, no_incident_notice, show_flashes
-from components.resources import get_settings, get_store
+from components.resources import get_backend, get_knowledge, get_settings, get_store
 from components.runs_view import pick_run, run_with_progress, runs_table
 from components.session_state import ui
 
@@ -36,7 +36,8 @@ if not artifacts and st.button("Upload artifacts", key="report.to_incident", ico
     go(INCIDENT, state)
 if analyse:
     with shown_errors():
-        run, _report = run_with_progress(store, incident.id, settings)
+        run, _report = run_with_progress(store, incident.id, settings, backend=get_backend(),
+                                         knowledge=get_knowledge())
         state.run_id = run.id
         state.flash("success", "Analysis stored." if not _report.degraded else
                     "Analysis stored, degraded: some checks could not run (see Gaps).")

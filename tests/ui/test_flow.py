@@ -58,6 +58,17 @@ def test_create_upload_analyse_report_review_export(data_dir, samples_dir):
         assert heads and heads[0].startswith("#### 1. ")
         top = report.hypotheses[0]
         key = f"hyp.{run.id}.{top.id}"
+        for i, ref in enumerate(top.evidence):  # evidence opens the exact place it names
+            at.session_state[f"{key}.ev.{i}"] = True
+        at.run()
+        assert_clean(at)
+        html = "".join(h.value for h in at.html)
+        for ref in top.evidence:
+            if ref.kind == "log_lines":
+                assert f'class="hit" data-line="{ref.line_start}"' in html or \
+                    f'hit" data-line="{ref.line_start}"' in html, ref.locator()
+        if any(ref.kind == "metric_window" for ref in top.evidence):
+            assert at.get("plotly_chart"), "the metric window is drawn"
         at.text_input(key=f"{key}.note").input("matches the deploy time")
         at.button(key=f"{key}.accept").click().run()
         assert_clean(at)
@@ -107,10 +118,12 @@ def test_lifecycle_refuses_illegal_moves(data_dir, samples_dir):
 
 
 def test_state_survives_a_restart(data_dir, samples_dir):
-    at, store, inc = _incident_page("Survives restart")
-    _upload(at, [("checkout.log", make_log(), "text/plain")])
-    at.switch_page("pages/report.py").run()
-    at.button(key="report.analyse").click().run()
+    from analysis.workflow import run_stored_analysis, upload
+
+    store = Store(Settings().data_dir)
+    inc = store.create_incident(IncidentInput(title="Survives restart"))
+    upload(store, inc.id, [("checkout.log", make_log())], Settings())
+    run_stored_analysis(store, inc.id, Settings())
     import streamlit as st
 
     st.cache_resource.clear()  # a new app process: nothing cached, only the data directory

@@ -62,3 +62,12 @@ def test_incident_list_filters_and_opens(data_dir, samples_dir):
     at.button(key=f"home.open.{a.id}").click().run()
     assert texts(at, "title") == ["Disk full on db-3"]
     assert at.query_params.get("incident") in (a.id, [a.id])
+
+
+def test_upload_limit_in_config_matches_settings():
+    import tomllib
+
+    from tests.ui.conftest import REPO_ROOT
+
+    config = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == Settings().max_upload_mb
