@@ -180,7 +180,8 @@ def _vision_context(ctx: AgentContext, red: Redactor | None = None) -> list[dict
     out = []
     for sr in ctx.engine_outputs.get("vision", []):
         d = _dump(sr)
-        d.pop("findings", None)
+        for volatile in ("findings", "seconds"):  # findings are sent separately; timings would defeat the cache
+            d.pop(volatile, None)
         out.append(_compact(d, max_list=24, max_str=200, red=red))
     return out
 

@@ -9,6 +9,7 @@ AWS error type or to die after N requests (connection refused afterwards).
 from __future__ import annotations
 
 import base64
+import io
 import json
 import threading
 import time
@@ -79,6 +80,22 @@ def default_brain(req: dict[str, Any], n: int) -> dict[str, Any]:
     return {"stop": "tool_use", "content": [{"toolUse": {"toolUseId": f"tu-{n}", "name": answer, "input": inp}}]}
 
 
+def input_tokens(req: dict[str, Any]) -> int:
+    """Text: characters / 4; images: width x height / 750 (Anthropic's published estimate)."""
+    from PIL import Image
+
+    chars, tokens = 0, 0
+    for msg in req.get("messages", []):
+        for block in msg.get("content", []):
+            if "image" in block:
+                w, h = Image.open(io.BytesIO(base64.b64decode(block["image"]["source"]["bytes"]))).size
+                tokens += w * h // 750
+            else:
+                chars += len(json.dumps(block))
+    chars += len(json.dumps(req.get("system", []))) + len(json.dumps(req.get("toolConfig", {})))
+    return tokens + chars // 4
+
+
 @dataclass
 class FakeConverse:
     """Run with ``with FakeConverse() as fake: fake.url``."""
@@ -120,10 +137,10 @@ class FakeConverse:
                     return
                 req = json.loads(body)
                 out = fake.brain(req, n)
+                tin, tout = input_tokens(req), len(json.dumps(out["content"])) // 4
                 resp = {"output": {"message": {"role": "assistant", "content": out["content"]}},
                         "stopReason": out["stop"],
-                        "usage": {"inputTokens": len(body) // 4, "outputTokens": len(json.dumps(out["content"])) // 4,
-                                  "totalTokens": len(body) // 4 + len(json.dumps(out["content"])) // 4},
+                        "usage": {"inputTokens": tin, "outputTokens": tout, "totalTokens": tin + tout},
                         "metrics": {"latencyMs": 3}}
                 data = json.dumps(resp).encode()
                 self.send_response(200)
