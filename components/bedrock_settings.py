@@ -1,0 +1,118 @@
+"""The Bedrock settings page body: backend switch, region, profile, models per agent, test connection, cost ledger.
+
+``render_bedrock_settings(settings, store)`` draws the form and returns the (possibly edited)
+``Settings`` copy; the edit is also kept in ``st.session_state["settings.bedrock"]`` so the page or
+``components.resources`` can build the backend from it. Nothing here calls AWS except the
+"Test connection" button (one 1-token Converse call per distinct model).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analysis.llm.cost import price_for, price_table, summarize
+from analysis.settings import Settings
+
+AGENTS = ("log", "metrics", "vision", "supervisor")
+STATE_KEY = "settings.bedrock"
+
+
+def _profiles() -> list[str]:
+    try:
+        import boto3
+
+        return sorted(boto3.Session().available_profiles)
+    except Exception:
+        return []
+
+
+def _form(settings: Settings) -> Settings:
+    backend = st.radio("Backend", ["offline", "bedrock"], index=1 if settings.backend == "bedrock" else 0,
+                       horizontal=True, key="settings.backend",
+                       help="offline: deterministic engines only. bedrock: the engines run first, then each agent "
+                            "asks its model; any failure falls back to the offline result.")
+    c1, c2 = st.columns(2)
+    region = c1.text_input("Region", value=settings.bedrock_region, key="settings.region")
+    profiles = _profiles()
+    options = ["(default credential chain)", *profiles]
+    current = settings.bedrock_profile if settings.bedrock_profile in profiles else options[0]
+    profile = c2.selectbox("AWS profile", options, index=options.index(current), key="settings.profile")
+    st.caption("Models per agent (model ids or cross-region inference-profile ids)")
+    models = {}
+    cols = st.columns(2)
+    for i, agent in enumerate(AGENTS):
+        models[agent] = cols[i % 2].text_input(agent, value=getattr(settings, f"bedrock_model_{agent}"),
+                                               key=f"settings.model.{agent}")
+    with st.expander("Limits and endpoint"):
+        c1, c2, c3 = st.columns(3)
+        steps = c1.number_input("Supervisor max tool steps", 1, 20, int(settings.bedrock_max_steps), key="settings.steps")
+        budget = c2.number_input("Budget per incident (USD)", 0.0, 100.0, float(settings.bedrock_budget_usd), 0.5,
+                                 key="settings.budget")
+        timeout = c3.number_input("Timeout per call (s)", 5.0, 600.0, float(settings.bedrock_timeout_s), 5.0,
+                                  key="settings.timeout")
+        endpoint = st.text_input("Endpoint URL override (SREWB_BEDROCK_ENDPOINT_URL)",
+                                 value=settings.bedrock_endpoint_url or "", key="settings.endpoint")
+    return settings.model_copy(update={
+        "backend": backend, "bedrock_region": region.strip(),
+        "bedrock_profile": None if profile == options[0] else profile,
+        "bedrock_max_steps": int(steps), "bedrock_budget_usd": float(budget), "bedrock_timeout_s": float(timeout),
+        "bedrock_endpoint_url": endpoint.strip() or None,
+        **{f"bedrock_model_{a}": m.strip() for a, m in models.items()}})
+
+
+def _test_connection(settings: Settings) -> None:
+    if st.button("Test connection", key="settings.test", icon=":material/network_check:"):
+        from analysis.llm.factory import test_connection
+
+        with st.spinner("Calling each model once (1 token)..."):
+            checks = test_connection(settings)
+        for check in checks:
+            line = f"**{', '.join(check.agents)}** — {check.message}"
+            (st.success if check.ok else st.error)(line)
+
+
+def _ledger(settings: Settings, store: Any) -> None:
+    st.subheader("Cost ledger")
+    try:
+        rows = store.list_llm_calls()
+    except Exception as exc:  # a busy store must not break the settings page
+        st.warning(f"The ledger cannot be read right now ({type(exc).__name__}).")
+        return
+    if not rows:
+        st.info("No Bedrock calls recorded yet.")
+        return
+    groups = pd.DataFrame(summarize(rows))
+    incidents = sorted(groups["incident_id"].unique())
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Calls", int(groups["calls"].sum()))
+    c2.metric("Cache hits", int(groups["cache_hits"].sum()))
+    c3.metric("Spent (USD)", f"{groups['cost_usd'].sum():.4f}")
+    chosen = st.selectbox("Incident", ["(all)", *incidents], key="settings.ledger.incident")
+    view = groups if chosen == "(all)" else groups[groups["incident_id"] == chosen]
+    per_incident = view.groupby("incident_id", as_index=False)[["calls", "cache_hits", "errors", "tokens_in",
+                                                                "tokens_out", "cost_usd"]].sum()
+    per_incident["budget_left_usd"] = (settings.bedrock_budget_usd - per_incident["cost_usd"]).round(4)
+    st.caption("Per incident")
+    st.dataframe(per_incident, hide_index=True, key="settings.ledger.incidents")
+    st.caption("Per incident and agent")
+    st.dataframe(view, hide_index=True, key="settings.ledger.agents")
+    prices = price_table(settings)
+    st.caption("Prices used (USD per million tokens in / out): " + "; ".join(
+        f"{a}: {price_for(getattr(settings, f'bedrock_model_{a}'), prices)[0]:g} / "
+        f"{price_for(getattr(settings, f'bedrock_model_{a}'), prices)[1]:g}" for a in AGENTS))
+
+
+def render_bedrock_settings(settings: Settings, store: Any) -> Settings:
+    """Draw the Bedrock settings body; returns the edited Settings (also kept in session state)."""
+    base = st.session_state.get(STATE_KEY, settings)
+    edited = _form(base)
+    st.session_state[STATE_KEY] = edited
+    if edited.backend == "bedrock":
+        st.caption("Screenshots, log lines and metric names are redacted (secrets, e-mails, IPs, hostnames, user "
+                   "ids) before they are sent; answers are shown with the original values.")
+    _test_connection(edited)
+    _ledger(edited, store)
+    return edited
