@@ -138,6 +138,31 @@ def _classify(frame: pd.DataFrame, time_col: str) -> tuple[dict[str, np.ndarray]
     return numeric, units, bad_info, labels
 
 
+def _group_codes(frame: pd.DataFrame, key_cols: list[str], keep: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, dict[str, list[str]]]:
+    """Group rows by their label columns: (group code per kept row, first row of each group, key values per group)."""
+    n = int(keep.sum())
+    combined = np.zeros(n, dtype=np.int64)
+    per_col: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for c in key_cols:
+        codes, uniq = pd.factorize(frame[c].to_numpy()[keep] if not isinstance(frame[c].dtype, pd.CategoricalDtype)
+                                   else frame[c].cat.codes.to_numpy()[keep], use_na_sentinel=True)
+        if isinstance(frame[c].dtype, pd.CategoricalDtype):
+            cats = frame[c].cat.categories
+            uniq = np.asarray([("" if u < 0 else str(cats[u])) for u in uniq], dtype=object)
+        else:
+            uniq = np.asarray(["" if pd.isna(u) else str(u) for u in uniq], dtype=object)
+        per_col[c] = (codes, uniq)
+        combined = combined * (len(uniq) + 1) + (codes + 1)
+        if len(uniq) and combined.max() > 2**52:
+            combined = pd.factorize(combined)[0].astype(np.int64)
+    gcodes, _ = pd.factorize(combined)
+    _, first_rows = np.unique(gcodes, return_index=True)
+    key_values = {c: [("" if codes[r] < 0 else str(uniq[codes[r]]).strip()) for r in first_rows]
+                  for c, (codes, uniq) in per_col.items()}
+    return gcodes.astype(np.int64), first_rows, key_values
+
+
 def _file_stem(name: str) -> str:
     stem = PurePath(name).name
     for ext in (".gz", ".csv", ".tsv", ".txt"):
@@ -218,7 +243,7 @@ def detect_layout(raw: RawTable, name: str) -> MetricTable:
     keep = ~ts.isna()
     t_ns = ts.asi8
     parts_ts: list[np.ndarray] = []
-    parts_series: list[np.ndarray] = []
+    parts_codes: list[tuple[np.ndarray, list[str]]] = []
     parts_val: list[np.ndarray] = []
     out_units: dict[str, str] = {}
     out_labels: dict[str, dict[str, str]] = {}
@@ -245,33 +270,28 @@ def detect_layout(raw: RawTable, name: str) -> MetricTable:
             out_units[sname] = unit or units.get(c, "") or infer_unit(sname)
             out_labels[sname] = lab
             parts_ts.append(t_ns[keep])
-            parts_series.append(np.full(int(keep.sum()), sname, dtype=object))
+            parts_codes.append((np.zeros(int(keep.sum()), dtype=np.int64), [sname]))
             parts_val.append(numeric[c][keep])
     else:
         key_cols = [c for c in (name_col, tag_col, *other_labels) if c is not None]
-        sub = frame.loc[keep, key_cols].astype("string").fillna("")
-        codes = sub.groupby(key_cols, sort=False, dropna=False).ngroup().to_numpy()
-        firsts = sub.drop_duplicates(subset=key_cols).reset_index(drop=True)
+        gcodes, first_rows, key_values = _group_codes(frame, key_cols, keep)
         unit_first = None
         if unit_col is not None:
-            unit_first = frame.loc[keep, unit_col].astype("string").fillna("").to_numpy()
-        first_pos = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+            unit_first = frame[unit_col].to_numpy()[keep]
         for vc in value_cols:
-            vals = numeric[vc][keep]
             names: list[str] = []
-            for g in range(len(firsts)):
-                row = firsts.iloc[g]
+            for g, row in enumerate(first_rows):
+                vals_of = {c: key_values[c][g] for c in key_cols}
                 lab: dict[str, str] = {}
                 base = ""
                 if name_col is not None:
-                    base, lab = parse_label_block(str(row[name_col]))
-                if tag_col is not None and str(row[tag_col]):
-                    tags = str(row[tag_col])
-                    _, tl = parse_label_block("x{" + tags.strip("{}") + "}")
+                    base, lab = parse_label_block(vals_of[name_col])
+                if tag_col is not None and vals_of[tag_col]:
+                    _, tl = parse_label_block("x{" + vals_of[tag_col].strip("{}") + "}")
                     lab.update(tl)
                 for c in other_labels:
-                    if str(row[c]):
-                        lab[c] = str(row[c])
+                    if vals_of[c]:
+                        lab[c] = vals_of[c]
                 head, unit = split_unit(vc)
                 if not base:
                     base = head
@@ -281,16 +301,21 @@ def detect_layout(raw: RawTable, name: str) -> MetricTable:
                 names.append(sname)
                 u = unit or units.get(vc, "")
                 if unit_first is not None and not u:
-                    u = str(unit_first[first_pos[g]])
+                    cell = unit_first[row]
+                    u = "" if pd.isna(cell) else str(cell)
                 out_units[sname] = u or infer_unit(sname)
                 out_labels[sname] = lab
             parts_ts.append(t_ns[keep])
-            parts_series.append(np.asarray(names, dtype=object)[codes])
-            parts_val.append(vals)
+            parts_codes.append((gcodes, names))
+            parts_val.append(numeric[vc][keep])
 
+    # one categorical series column: map every part's local codes onto the sorted unique names
+    all_names = sorted({nm for _, names in parts_codes for nm in names})
+    pos = {nm: i for i, nm in enumerate(all_names)}
+    codes = np.concatenate([np.asarray([pos[nm] for nm in names], dtype=np.int64)[c] for c, names in parts_codes])
     long = pd.DataFrame({
         "timestamp": pd.to_datetime(np.concatenate(parts_ts).view("datetime64[ns]"), utc=True),
-        "series": pd.Series(np.concatenate(parts_series), dtype="string"),
+        "series": pd.Categorical.from_codes(codes, categories=pd.Index(all_names, dtype="string")),
         "value": np.concatenate(parts_val).astype("float64"),
     })
     return _finish(long, layout, out_units, out_labels, notes)
@@ -333,7 +358,9 @@ def _finish(long: pd.DataFrame, layout: str, units: dict[str, str], labels: dict
     if gap_series:
         worst = max(gap_series, key=lambda x: x[1])
         notes.append(f"gaps in {len(gap_series)} series (largest {worst[1] / 60:.0f} min in {worst[0]})")
-    long["series"] = long["series"].astype("string")
+    if not isinstance(long["series"].dtype, pd.CategoricalDtype):
+        long["series"] = long["series"].astype("string").astype("category")
+    long["series"] = long["series"].cat.remove_unused_categories()
     long["value"] = long["value"].astype("float64")
     long["timestamp"] = long["timestamp"].astype("datetime64[ns, UTC]")
     present = set(long["series"].unique())

@@ -21,7 +21,11 @@ AnomalyKind = Literal["spike", "dip", "level_shift", "trend_change"]
 
 @dataclass
 class MetricTable:
-    """Metrics in long form: ``frame`` has columns timestamp (UTC), series (str), value (float64)."""
+    """Metrics in long form: ``frame`` has columns timestamp (UTC), series (str), value (float64).
+
+    ``series`` is a pandas categorical of strings (compact for large long-format files); compare,
+    filter and group it like a string column (``groupby("series", observed=True)``).
+    """
 
     frame: pd.DataFrame
     layout: str

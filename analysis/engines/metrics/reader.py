@@ -29,20 +29,6 @@ class RawTable:
     notes: list[str]
 
 
-def decode(data: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM, or UTF-16 with BOM), else Latin-1; binary content is refused."""
-    if not data or not data.strip():
-        raise IngestError(f"The metrics file {name} is empty; upload a CSV with a time column and numeric columns.")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
-    if b"\x00" in data[:4096]:
-        raise IngestError(f"{name} looks binary, not a text CSV; export the metrics as CSV and upload that file.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
 def _candidate_lines(text: str, limit: int = 60) -> list[str]:
     lines = []
     for line in io.StringIO(text[:200_000]):
@@ -102,9 +88,30 @@ def sniff(text: str, name: str) -> tuple[str, int, str]:
     return delim, start, decimal
 
 
+def _head_text(data: bytes, name: str) -> tuple[str, str]:
+    """Decoded start of the file (for sniffing) and the encoding to read the whole file with."""
+    head = data[:262_144]
+    if not data or not data.strip():
+        raise IngestError(f"The metrics file {name} is empty; upload a CSV with a time column and numeric columns.")
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")[:262_144], "utf-16"
+    if b"\x00" in head[:4096]:
+        raise IngestError(f"{name} looks binary, not a text CSV; export the metrics as CSV and upload that file.")
+    try:
+        return head.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 4:  # a multi-byte character cut at the sniffing boundary
+            return head[:exc.start].decode("utf-8-sig"), "utf-8-sig"
+        return head.decode("latin-1"), "latin-1"
+
+
 def read_table(data: bytes, name: str) -> RawTable:
-    """Read delimited text into a DataFrame (cells typed by pandas; numbers with decimal commas too)."""
-    text = decode(data, name)
+    """Read delimited text into a DataFrame (cells typed by pandas; numbers with decimal commas too).
+
+    Text columns are read as pandas categoricals (label values and timestamps repeat across the
+    rows of long-format files, so this keeps large files fast and small in memory).
+    """
+    text, encoding = _head_text(data, name)
     delim, header_idx, decimal = sniff(text, name)
     notes: list[str] = []
     # translate the header index among non-empty lines into a skiprows count over physical lines
@@ -118,22 +125,35 @@ def read_table(data: bytes, name: str) -> RawTable:
         skip += 1
     if header_idx:
         notes.append(f"skipped {header_idx} preamble line(s) before the header")
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delim, decimal=decimal, skiprows=skip,
-                            skip_blank_lines=True, engine="c", low_memory=False,
-                            thousands=None, skipinitialspace=True, comment=None)
-    except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+), saw (\d+)", str(exc))
-        m2 = re.search(r"Expected (\d+) fields", str(exc))
-        if m and m2:
-            raise IngestError(f"Row {int(m.group(1)) + skip} of {name} has {m.group(2)} fields where the header has "
-                              f"{m2.group(1)}; fix that row or re-export the file.") from exc
-        raise IngestError(f"{name} is not a readable CSV table ({str(exc).splitlines()[0]}); re-export it as CSV.") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise IngestError(f"The metrics file {name} has no columns; expected a header line with a time column.") from exc
+    opts = dict(sep=delim, decimal=decimal, skiprows=skip, skip_blank_lines=True, engine="c", low_memory=False,
+                thousands=None, skipinitialspace=True)
+    frame = _read(data, name, encoding, skip, opts, nrows=2000)
+    text_cols = {c: "category" for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)}
+    if len(frame) >= 2000:
+        frame = _read(data, name, encoding, skip, {**opts, "dtype": text_cols})
     frame.columns = [str(c).strip() for c in frame.columns]
     if decimal == ",":
         notes.append("read decimal commas")
     if delim != ",":
         notes.append(f"delimiter {'TAB' if delim == chr(9) else delim!r}")
     return RawTable(frame=frame, delimiter=delim, decimal=decimal, header_line=skip, notes=notes)
+
+
+def _read(data: bytes, name: str, encoding: str, skip: int, opts: dict, nrows: int | None = None) -> pd.DataFrame:
+    for enc in (encoding, "latin-1"):
+        try:
+            return pd.read_csv(io.BytesIO(data), encoding=enc, nrows=nrows, **opts)
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.ParserError as exc:
+            m = re.search(r"line (\d+), saw (\d+)", str(exc))
+            m2 = re.search(r"Expected (\d+) fields", str(exc))
+            if m and m2:
+                raise IngestError(f"Row {int(m.group(1)) + skip} of {name} has {m.group(2)} fields where the header "
+                                  f"has {m2.group(1)}; fix that row or re-export the file.") from exc
+            raise IngestError(f"{name} is not a readable CSV table ({str(exc).splitlines()[0]}); "
+                              f"re-export it as CSV.") from exc
+        except pd.errors.EmptyDataError as exc:
+            raise IngestError(f"The metrics file {name} has no columns; expected a header line with a time "
+                              f"column.") from exc
+    raise IngestError(f"{name} is not valid UTF-8 or Latin-1 text; re-export the metrics as a UTF-8 CSV.")
