@@ -35,16 +35,45 @@ _MASK_PARTS = [
     r"(?<![A-Za-z0-9_])[-+]?\d+(?:\.\d+)*(?:(?:ms|us|µs|ns|s|sec|secs|m|min|mins|h|hr|d|b|kb|mb|gb|tb|"
     r"kib|mib|gib|KB|MB|GB|TB|KiB|MiB|GiB|B|%))?(?![A-Za-z0-9_])",            # numbers, durations, sizes
 ]
-_MASK_RX = re.compile("|".join(f"(?:{p})" for p in _MASK_PARTS))
+_MONTH_RX = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)")
+#: Parts that can span whitespace (dates); applied to the whole message when it may hold one.
+_SPAN_RX = re.compile("|".join(f"(?:{p})" for p in _MASK_PARTS[:3]))
+#: Parts that match within one whitespace-separated token.
+_TOKEN_RX = re.compile("|".join(f"(?:{p})" for p in _MASK_PARTS[3:]))
+_DIGITS = frozenset("0123456789")
+_TOKEN_CACHE: dict[str, str] = {}
+_TOKEN_CACHE_MAX = 200_000
+
+
+def _mask_token(tok: str) -> str:
+    if tok.isdigit():
+        return WILDCARD
+    out = _TOKEN_RX.sub(WILDCARD, tok)
+    if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
+        _TOKEN_CACHE.clear()
+    _TOKEN_CACHE[tok] = out
+    return out
+
+
+def mask(message: str) -> str:
+    """Replace shape-evident variables in ``message`` by ``<*>`` (whitespace collapses to one space).
+
+    Date/time spans are masked on the whole message; everything else token by token through a
+    bounded per-token cache (constant words repeat, so most tokens cost one dictionary lookup).
+    """
+    if ":" in message and not _DIGITS.isdisjoint(message) and ("-" in message or _MONTH_RX.search(message)):
+        message = _SPAN_RX.sub(WILDCARD, message)
+    get = _TOKEN_CACHE.get
+    out = []
+    for tok in message.split():
+        m = get(tok)
+        out.append(m if m is not None else _mask_token(tok))
+    return " ".join(out)
+
 
 _GLUE_RX = re.compile(r"[A-Za-z0-9_.\-+/~]*<\*>(?:[A-Za-z0-9_.\-+/~]*<\*>)*[A-Za-z0-9_.\-+/~]*")
 _MULTI_RX = re.compile(r"<\*>(?:<\*>)+")
 _WS_RX = re.compile(r"\s+")
-
-
-def mask(message: str) -> str:
-    """Replace shape-evident variables in ``message`` by ``<*>``."""
-    return _MASK_RX.sub(WILDCARD, message)
 
 
 def normalize_template(template: str) -> str:
