@@ -388,6 +388,10 @@ _RUNTIME_VERSION = _rx(r"\b(java|jdk|jvm|tomcat|spring boot|python|node|go|opens
 _VERSION_WORD = _rx(r"\b(starting|started|version|deploy\w*|release\w*|image|rolling|upgrad\w*|revision|rollout|build)\b")
 
 
+#: families whose key words are numbers that a template masks (``duration: <*> ms``)
+_SAMPLE_FAMILIES = {"db_slow_statement"}
+
+
 def match_text(text: str, sample: str = "") -> list[TextFamily]:
     """All text families whose pattern matches a log template (and whose exclusion does not).
 
@@ -402,6 +406,8 @@ def match_text(text: str, sample: str = "") -> list[TextFamily]:
         if not hit and fam.name == "version_change" and sample and _VERSION_WORD.search(text):
             cleaned = _RUNTIME_VERSION.sub(" ", sample)
             hit = bool(fam.pattern.search(cleaned)) and not (fam.exclude and fam.exclude.search(cleaned))
+        elif not hit and fam.name in _SAMPLE_FAMILIES and sample:
+            hit = bool(fam.pattern.search(sample)) and not (fam.exclude and fam.exclude.search(sample))
         if hit:
             out.append(fam)
     return out

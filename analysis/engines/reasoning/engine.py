@@ -18,7 +18,7 @@ from .catalogue import match_metric
 from .confidence import INCONCLUSIVE_CONF, INCONCLUSIVE_SCORE, ConfidenceInputs, confidence, timing_factor
 from .entities import canonical, kind_of, pick_of_kind, resolve
 from .graph import build_graph
-from .hypotheses import Candidate, score_candidates
+from .hypotheses import EXPLAINS, Candidate, score_candidates
 from .models import EvidenceBundle, Observation, SupervisorResult
 from .observe import log_observations, metric_observations, note_observations, screenshot_observations
 from .remediation import check_steps, remediation_for
@@ -161,11 +161,17 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
 
     ranked = sorted(cands.values(), key=lambda c: (-(c.score + prior.get(c.category, 0.0)), c.category))
     chosen = [c for c in ranked if c.score > 0.05][:MAX_HYPOTHESES]
-    for c in ranked:
-        if len(chosen) >= MIN_HYPOTHESES:
-            break
-        if c not in chosen:
-            chosen.append(c)
+    if len(chosen) < MIN_HYPOTHESES:
+        # competing explanations to rule out: causes that commonly produce the top one's symptoms,
+        # then whatever has some evidence
+        top_cat = chosen[0].category if chosen else ""
+        rivals = [p for p, kids in EXPLAINS.items() if top_cat in kids] + list(EXPLAINS.get(top_cat, ()))
+        for c in sorted(ranked, key=lambda c: (c.category not in rivals, rivals.index(c.category) if c.category in rivals else 0,
+                                              -c.score, c.category)):
+            if len(chosen) >= MIN_HYPOTHESES:
+                break
+            if c not in chosen:
+                chosen.append(c)
 
     hyps: list[Hypothesis] = []
     for i, cand in enumerate(chosen):
@@ -177,6 +183,9 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
         conf, trail = confidence(ConfidenceInputs(score=cand.score, runner_up=runner, modalities=len(cand.modalities),
                                                   timing=timing, kinds_present=kinds_present, culprit_direct=direct,
                                                   prior=prior.get(cand.category, 0.0)))
+        if cand.score <= 0.05:
+            conf = min(conf, 0.05)
+            trail[-1] = f"confidence = {conf:.2f} (no direct evidence: capped at 0.05)"
         refs, fids = _refs(cand.support)
         refuting = list(quiet.get(cand.category, []))
         reasoning = list(cand.notes)
@@ -203,7 +212,8 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
             confidence=conf, status=status, evidence=refs, refuting=refuting, reasoning=reasoning, remediation=check_steps(steps),
             finding_ids=fids,
         ))
-    hyps.sort(key=lambda h: (-h.confidence, h.id))
+    score_of = {h.id: c.score for h, c in zip(hyps, chosen)}
+    hyps.sort(key=lambda h: (-h.confidence, -score_of[h.id], h.id))
     for i, h in enumerate(hyps):
         h.id = f"h{i + 1}"
 

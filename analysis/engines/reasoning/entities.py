@@ -191,6 +191,8 @@ def kind_of(name: str) -> str:
     ts = set(tokens(n))
     if _NODE.search(n) or n.startswith("node") or "node" in ts or "worker" in ts and any(c.isdigit() for c in n):
         return "node"
+    if ts & {"dns", "coredns", "kube-dns", "dnsmasq", "unbound", "resolver", "resolved", "route53", "bind9"} or "dns" in n.split(".")[0]:
+        return "dns"
     if ts & set(TECH_CACHE):
         return "cache"
     if ts & set(TECH_DB) or n.endswith("db"):

@@ -37,11 +37,11 @@ from .models import Observation
 _PEER_REJECTS = re.compile(r"(fatal alert|received alert|alert certificate|bad certificate|client certificate|keystore)", re.IGNORECASE)
 MODALITY_FACTOR = {"log": 1.0, "metric": 0.9, "screenshot": 0.45, "note": 0.35, "kb": 0.0}
 ROLE_FACTOR = {"cause": 1.0, "precursor": 0.7, "change": 0.8, "symptom": 0.33}
-TARGET_KIND = {"database_overload": "db", "cache_failure": "cache", "node_failure": "node"}
+TARGET_KIND = {"database_overload": "db", "cache_failure": "cache", "node_failure": "node", "network_dns": "dns"}
 TARGET_CATS = {"database_overload", "cache_failure", "node_failure", "dependency_failure", "network_dns"}
 ERROR_FAMILIES = {"error", "server_error", "access_5xx", "dependency_timeout", "dependency_refused", "data_corruption",
                   "db_pool_exhausted", "auth_failure", "latency", "access_latency", "errors", "success_drop"}
-DEPLOY_ERRORS = {"error", "server_error", "access_5xx", "data_corruption", "errors"}
+DEPLOY_ERRORS = {"error", "server_error", "access_5xx", "data_corruption", "errors", "dependency_refused"}
 
 
 @dataclass
@@ -139,10 +139,6 @@ def entity_for(o: Observation, cat: str, idx: EntityIndex) -> str:
             others = [t for t in o.targets if t != o.service]
             if others:
                 return others[0]
-        elif cat == "network_dns":
-            dns = [t for t in o.targets if "dns" in t]
-            if dns:
-                return dns[0]
     if wanted:
         if kind_of(o.service) == wanted:
             return o.service
@@ -180,7 +176,45 @@ def score_candidates(obs: list[Observation], services: list[str]) -> dict[str, C
     for cat, cand in cands.items():
         _choose_culprit_and_onset(cand, idx, services)
     _first_mover_adjustment(cands)
+    _explained_by_parent(cands)
     return cands
+
+
+#: parent -> categories whose evidence the parent's failure produces downstream
+EXPLAINS: dict[str, tuple[str, ...]] = {
+    "cache_failure": ("database_overload", "cpu_saturation", "memory_exhaustion"),
+    "traffic_surge": ("cpu_saturation", "queue_backlog", "database_overload", "dependency_failure", "memory_exhaustion"),
+    "node_failure": ("dependency_failure", "network_dns", "disk_full", "memory_exhaustion", "deployment_regression"),
+    "database_overload": ("dependency_failure", "queue_backlog", "cpu_saturation"),
+    "network_dns": ("dependency_failure",),
+    "memory_exhaustion": ("cpu_saturation", "dependency_failure", "deployment_regression"),
+    "config_change": ("dependency_failure", "auth_credentials", "traffic_surge"),
+    "certificate_expiry": ("dependency_failure", "auth_credentials"),
+    "auth_credentials": ("dependency_failure",),
+    "disk_full": ("database_overload", "data_corruption", "node_failure"),
+    "cpu_saturation": ("dependency_failure", "queue_backlog"),
+    "deployment_regression": ("dependency_failure", "memory_exhaustion", "cpu_saturation"),
+    "dependency_failure": ("queue_backlog",),
+}
+
+
+def _explained_by_parent(cands: dict[str, Candidate]) -> None:
+    """A category whose symptoms a stronger-or-comparable, earlier failure produces downstream is
+    down-weighted (x0.75): a cache that stopped storing explains the database load that follows."""
+    order = sorted(cands.values(), key=lambda c: (-c.score, c.category))
+    done: set[str] = set()
+    for parent in order:
+        if parent.score < 0.5 or parent.onset is None:
+            continue
+        for child_name in EXPLAINS.get(parent.category, ()):
+            child = cands[child_name]
+            if child_name in done or child.onset is None or child.score <= 0 or child.score > 1.6 * parent.score:
+                continue
+            if parent.onset <= child.onset + timedelta(minutes=1):
+                child.score *= 0.75
+                done.add(child_name)
+                child.notes.append(f"explained downstream by {parent.category} on {parent.culprit} from "
+                                   f"{parent.onset:%H:%M:%S} (x0.75)")
 
 
 def _first_mover_adjustment(cands: dict[str, Candidate]) -> None:
@@ -219,7 +253,8 @@ def _change_hits(c: Observation, live: list[Observation], families: set[str], se
     best: tuple[float, datetime, str, list[Observation]] | None = None
     for t in occ:
         for subj in subjects:
-            errs = [e for e in live if e.family in families and _same(e.service, subj, services)
+            errs = [e for e in live if e.family in families
+                    and (_same(e.service, subj, services) or any(_same(x, subj, services) for x in e.targets))
                     and t - before <= e.time <= t + after]
             if not errs:
                 continue
