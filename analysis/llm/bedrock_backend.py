@@ -60,6 +60,7 @@ MAX_IMAGES = 6
 IMAGE_MAX_EDGE = 1568
 IMAGE_MAX_BYTES = 3_750_000
 NEW_CATEGORY_CAP = 0.30
+MAX_RUN_STATES = 32
 _SEV_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 _REL_RANK = {"high": 0, "medium": 1, None: 2, "low": 3, "noise": 4}
 
@@ -307,7 +308,12 @@ class BedrockBackend:
         return Ledger(store or self._memory, price_table(self.settings), self.settings.bedrock_budget_usd)
 
     def state(self, ctx: AgentContext) -> _RunState:
-        return self._runs.setdefault((ctx.incident_id, ctx.run_id), _RunState())
+        key = (ctx.incident_id, ctx.run_id)
+        if key not in self._runs:
+            while len(self._runs) >= MAX_RUN_STATES:  # a long-lived app process: forget the oldest runs
+                self._runs.pop(next(iter(self._runs)))
+            self._runs[key] = _RunState()
+        return self._runs[key]
 
     def preview(self, agent: str, ctx: AgentContext, offline: AgentReport | None = None) -> PayloadPreview:
         return preview_payload(agent, ctx, offline)

@@ -211,3 +211,19 @@ def test_ledger_goes_to_duckdb_store(bsettings, stubbed, make_ctx, store):
     build_backend(bsettings, store=store, client=stubbed.client).refine("log", ctx, ctx.reports["log"])
     rows = store.list_llm_calls("inc-1")
     assert len(rows) == 1 and rows[0]["agent"] == "log" and rows[0]["tokens_in"] == 100 and rows[0]["status"] == "ok"
+
+
+def test_preview_shows_the_redacted_payload_without_calling(bsettings, make_ctx):
+    from analysis.llm.redact import preview
+
+    ctx = make_ctx(with_screenshot=True)
+    for agent in ("log", "metrics", "vision", "supervisor"):
+        pv = preview(agent, ctx)
+        assert pv.agent == agent and pv.prompt_version.startswith(agent) and pv.model
+        assert "db-01.prod.internal" not in pv.text and "alice@example.com" not in pv.text
+        assert json.loads(pv.text)["incident"]["title"] == "Checkout errors"
+    assert preview("vision", ctx).images == ["dash.png"]
+    sup = preview("supervisor", ctx)
+    assert sup.redactions.get("HOST", 0) >= 1 and sup.redactions.get("EMAIL", 0) >= 1
+    assert {f["id"] for f in json.loads(sup.text)["findings"]} == {"F-log-1", "F-log-2", "F-met-1", "F-vis-1"}
+
