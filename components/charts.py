@@ -63,7 +63,8 @@ def timeline_figure(events: list[TimelineEvent], *, onset: datetime | None = Non
             text=part["title"], hovertemplate="%{x|%H:%M:%S} UTC<br>%{text}<extra>%{y}</extra>"))
     if onset is not None:
         fig.add_vline(x=onset, line_dash="dash", line_color="#e53935")
-        fig.add_annotation(x=onset, y=1.02, yref="paper", text="onset", showarrow=False, font=dict(color="#e53935"))
+        fig.add_annotation(x=onset, y=1.0, yref="paper", yanchor="bottom", text="onset", showarrow=False,
+                           font=dict(color="#e53935"))
     focus = focus_range(events)
     if focus:
         fig.update_xaxes(range=list(focus))

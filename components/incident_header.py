@@ -47,9 +47,14 @@ def header(incident: Incident) -> None:
         st.markdown(md_escape(incident.description))
 
 
-def show_flashes(state: UiState) -> None:
-    for f in state.pop_flashes():
-        getattr(st, f.level)(f.text)
+FLASH_ICONS = {"success": ":material/check_circle:", "info": ":material/info:", "warning": ":material/warning:",
+               "error": ":material/block:"}
+
+
+def show_flashes(state: UiState, channel: str = "page") -> None:
+    """Show (once) the messages queued for this place on the page before the last rerun."""
+    for f in state.pop_flashes(channel):
+        getattr(st, f.level)(f.text, icon=FLASH_ICONS[f.level])
 
 
 def go(page: str, state: UiState, incident_id: str | None = None) -> None:

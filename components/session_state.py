@@ -21,6 +21,7 @@ class Flash:
 
     level: FlashLevel
     text: str
+    channel: str = "page"
 
 
 class UiState:
@@ -29,7 +30,6 @@ class UiState:
     _INCIDENT = "nav.incident_id"
     _RUN = "nav.run_id"
     _FLASH = "flash"
-    _UPLOAD_ROUND = "upload.round"
 
     def __init__(self, state: MutableMapping[str, Any] | None = None, query: MutableMapping[str, Any] | None = None):
         self._s = st.session_state if state is None else state
@@ -67,20 +67,14 @@ class UiState:
             self._s.pop(self._RUN, None)
 
     # ---------------------------------------------------------------- one-shot messages
-    def flash(self, level: FlashLevel, text: str) -> None:
-        self._s.setdefault(self._FLASH, []).append(Flash(level, text))
+    def flash(self, level: FlashLevel, text: str, channel: str = "page") -> None:
+        """Queue a message for the next run; ``channel`` says where the page shows it (``page``, ``upload``)."""
+        self._s.setdefault(self._FLASH, []).append(Flash(level, text, channel))
 
-    def pop_flashes(self) -> list[Flash]:
-        return list(self._s.pop(self._FLASH, []) or [])
-
-    # ---------------------------------------------------------------- uploader reset
-    @property
-    def upload_round(self) -> int:
-        """Bumped after each upload so the file picker starts empty again."""
-        return int(self._s.get(self._UPLOAD_ROUND, 0))
-
-    def next_upload_round(self) -> None:
-        self._s[self._UPLOAD_ROUND] = self.upload_round + 1
+    def pop_flashes(self, channel: str = "page") -> list[Flash]:
+        queued = list(self._s.get(self._FLASH, []) or [])
+        self._s[self._FLASH] = [f for f in queued if f.channel != channel]
+        return [f for f in queued if f.channel == channel]
 
 
 def ui() -> UiState:

@@ -27,14 +27,16 @@ def upload_form(store: Store, incident_id: str, settings: Settings, key: str = "
         return upload(store, incident_id, [(f.name, f.getvalue()) for f in files], settings)
 
 
-def show_outcome(outcome: UploadOutcome) -> None:
-    """What was stored and, for each refused file, the one-sentence reason."""
+def outcome_messages(outcome: UploadOutcome) -> list[tuple[str, str]]:
+    """``(level, sentence)`` for what was stored and, for each refused file, the one-sentence reason."""
+    out: list[tuple[str, str]] = []
     if outcome.added:
-        names = ", ".join(a.name for a in outcome.added)
-        st.success(f"Added {len(outcome.added)} artifact(s): {names}.", icon=":material/check_circle:")
+        out.append(("success", f"Added {len(outcome.added)} artifact(s): {', '.join(a.name for a in outcome.added)}."))
     for r in outcome.rejected:
-        st.error(r.reason if r.name in r.reason else f"{r.name}: {r.reason}", icon=":material/block:")
+        out.append(("error", r.reason if r.name in r.reason else f"{r.name}: {r.reason}"))
     if outcome.incident is not None:
-        st.info("The bundle holds an incident.json; its fields were not applied — edit the incident details to use them.")
+        out.append(("info", "The bundle holds an incident.json; its fields were not applied — edit the incident "
+                            "details to use them."))
     if not outcome.added and not outcome.rejected:
-        st.info("Nothing new was added (those files are already stored with this incident).")
+        out.append(("info", "Nothing new was added (those files are already stored with this incident)."))
+    return out

@@ -10,7 +10,7 @@ from components.incident_form import incident_form, lifecycle_control
 from components.incident_header import INCIDENT, REPORT, current_incident, go, header, show_flashes
 from components.resources import get_settings, get_store
 from components.session_state import ui
-from components.upload_view import show_outcome, upload_form
+from components.upload_view import outcome_messages, upload_form
 
 state = ui()
 show_flashes(state)
@@ -41,8 +41,10 @@ with tab_art:
     with shown_errors():
         outcome = upload_form(store, incident.id, settings)
         if outcome is not None:
-            show_outcome(outcome)
-            artifacts = store.list_artifacts(incident.id)
+            for level, sentence in outcome_messages(outcome):
+                state.flash(level, sentence, channel="upload")
+            st.rerun()
+    show_flashes(state, channel="upload")
     if not artifacts:
         st.info("No artifacts yet: drop logs, metric CSVs or screenshots above.", icon=":material/upload_file:")
     for art in artifacts:
