@@ -68,7 +68,7 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
             r"|\brolling (out|update)\b|\bupgrad(e|ed|ing) (to|from)\b|\bnew revision\b|\brollout\b)"),
         {"deployment_regression": 0.6},
         role="change",
-        exclude=_rx(r"spring boot ::|servlet engine|tomcat/\S+\]$"),
+        exclude=_rx(r"spring boot ::|servlet engine|tomcat/\S+\]$|already present on machine|linux version|kernel"),
     ),
     TextFamily(
         "replica_scaling",

@@ -15,6 +15,7 @@ from typing import Any
 from analysis.models import Category, EvidenceRef, Gap, Hypothesis
 
 from .catalogue import match_metric
+from .clocks import align_clocks
 from .confidence import INCONCLUSIVE_CONF, INCONCLUSIVE_SCORE, ConfidenceInputs, confidence, timing_factor
 from .entities import canonical, kind_of, pick_of_kind, resolve
 from .graph import build_graph
@@ -153,6 +154,7 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
     """Rank root-cause hypotheses for one incident from all engine outputs (deterministic)."""
     services = list(bundle.incident.services)
     obs = collect_observations(bundle)
+    clock_notes = align_clocks(obs)
     cands = score_candidates(obs, services)
     prior = _kb_prior(bundle.similar)
     quiet = _quiet_series(bundle)
@@ -229,12 +231,17 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
     for sr in bundle.screenshots:
         events += finding_events(list(_g(sr, "findings", None) or []), "vision")
 
+    gaps = _gaps(bundle, obs, hyps, inconclusive)
+    for note in clock_notes:
+        gaps.append(Gap(what="clock alignment", why=note, would_settle="logs written with an explicit UTC offset"))
+        for h in hyps:
+            h.reasoning.insert(1, note)
     return SupervisorResult(
         hypotheses=hyps,
         timeline=merge(events),
         service_graph=build_graph(obs, services, implied={c.category: _final_name(c, services) for c in chosen
                                                           if c.category in ("database_overload", "cache_failure") and c.score > 0.3}),
-        gaps=_gaps(bundle, obs, hyps, inconclusive),
+        gaps=gaps,
         inconclusive=inconclusive,
         first_movers=first_movers(obs, services),
     )

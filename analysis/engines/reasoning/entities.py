@@ -177,8 +177,11 @@ def resolve(name: str, services: Iterable[str]) -> str:
     best: list[str] = []
     for s in svcs:
         st = _norm_tokens(s)
-        if st and (st == nt or (len(st) >= 1 and " ".join(st) in " ".join(nt) and len(" ".join(st)) >= 4)
-                   or (st[:len(nt)] == nt and len(" ".join(nt)) >= 4)):
+        if not st:
+            continue
+        extra = len(nt) - len(st)
+        if st == nt or (0 < extra <= 1 and (nt[:len(st)] == st or nt[-len(st):] == st) and len(" ".join(st)) >= 4) \
+                or (extra < 0 and -extra <= 1 and st[:len(nt)] == nt and len(" ".join(nt)) >= 4):
             best.append(s)
     if len(best) == 1:
         return best[0]

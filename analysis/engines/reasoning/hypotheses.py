@@ -41,6 +41,7 @@ TARGET_KIND = {"database_overload": "db", "cache_failure": "cache", "node_failur
 TARGET_CATS = {"database_overload", "cache_failure", "node_failure", "dependency_failure", "network_dns"}
 ERROR_FAMILIES = {"error", "server_error", "access_5xx", "dependency_timeout", "dependency_refused", "data_corruption",
                   "db_pool_exhausted", "auth_failure", "latency", "access_latency", "errors", "success_drop"}
+CALLER_ONLY = {"dependency_refused"}  # a restarting service refuses its own probes: only callers' refusals count
 DEPLOY_ERRORS = {"error", "server_error", "access_5xx", "data_corruption", "errors", "dependency_refused"}
 
 
@@ -253,9 +254,9 @@ def _change_hits(c: Observation, live: list[Observation], families: set[str], se
     best: tuple[float, datetime, str, list[Observation]] | None = None
     for t in occ:
         for subj in subjects:
-            errs = [e for e in live if e.family in families
-                    and (_same(e.service, subj, services) or any(_same(x, subj, services) for x in e.targets))
-                    and t - before <= e.time <= t + after]
+            errs = [e for e in live if e.family in families and t - before <= e.time <= t + after
+                    and ((_same(e.service, subj, services) and e.family not in CALLER_ONLY)
+                         or any(_same(x, subj, services) for x in e.targets))]
             if not errs:
                 continue
             s = max(e.strength for e in errs)

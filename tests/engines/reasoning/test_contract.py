@@ -84,3 +84,25 @@ def test_entity_helpers() -> None:
     assert targets_in('POST "https://api.vendor.io/v1/x": Read timed out', "caller") == ["api.vendor.io"]
     assert targets_in("connect: connection refused") == []
     assert "javax.net" not in targets_in("javax.net.ssl.SSLHandshakeException: handshake failed")
+
+
+def test_clock_alignment_shifts_an_artifact_in_local_time() -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from analysis.engines.reasoning.clocks import align_clocks
+    from analysis.engines.reasoning.models import Observation
+
+    t0 = datetime(2025, 3, 1, 10, 0, 7, tzinfo=timezone.utc)
+
+    def ob(i: int, art: str, t: datetime) -> Observation:
+        return Observation(id=f"o{i}", modality="log", family="error", role="symptom", time=t, strength=0.9,
+                           novelty="new", attributes={"artifact": art})
+
+    obs = [ob(1, "app.log", t0), ob(2, "metrics.csv", t0 + timedelta(minutes=1)), ob(3, "haproxy.log", t0 + timedelta(hours=2, seconds=30))]
+    notes = align_clocks(obs)
+    assert len(notes) == 1 and "haproxy.log" in notes[0]
+    assert obs[2].time == t0 + timedelta(seconds=30)
+    assert obs[0].time == t0  # the consensus is left alone
+    # two artifacts that disagree without a consensus: nothing is shifted
+    obs2 = [ob(1, "a.log", t0), ob(2, "b.log", t0 + timedelta(hours=1))]
+    assert align_clocks(obs2) == [] and obs2[1].time == t0 + timedelta(hours=1)
