@@ -68,10 +68,33 @@ def parse_clock(text: str) -> int | None:
     if not m:
         return None
     rest = (s[:m.start()] + s[m.end():]).strip(" .,;:-|'\"°")
-    if len(rest) > 3:
+    if len(rest) > 3 and parse_tick_date(rest) is None:
         return None
     hh, mm, ss = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
     return hh * 3600 + mm * 60 + ss
+
+
+_MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                            "nov", "dec"))}
+_MD = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})(?![\d/])")
+_YMD = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_MON = re.compile(r"\b(\d{1,2})?\s*([A-Za-z]{3})[a-z]*\.?\s*(\d{1,2})?\b")
+
+
+def parse_tick_date(text: str) -> tuple[int | None, int, int] | None:
+    """(year or None, month, day) of a date on a time tick: ``03/12``, ``2024-03-12``, ``Mar 12``."""
+    m = _YMD.search(text)
+    if m:
+        return int(m.group(1)), int(m.group(2)), int(m.group(3))
+    m = _MD.search(text)
+    if m and 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31:
+        return None, int(m.group(1)), int(m.group(2))
+    m = _MON.search(text)
+    if m and m.group(2).lower() in _MONTHS and (m.group(1) or m.group(3)):
+        day = int(m.group(3) or m.group(1))
+        if 1 <= day <= 31:
+            return None, _MONTHS[m.group(2).lower()], day
+    return None
 
 
 def parse_tz_offset(texts: list[str]) -> tuple[timedelta | None, str]:
@@ -177,27 +200,50 @@ def fit_y_axis(labels: list[tuple[float, TickValue]]) -> YAxis | None:
 
 
 def fit_x_axis(labels: list[tuple[float, int]], reference_date: date | None,
-               tz_offset: timedelta | None) -> XAxis | None:
+               tz_offset: timedelta | None,
+               dates: list[tuple[int | None, int, int] | None] | None = None) -> XAxis | None:
     """Calibrate from (pixel-column centre, seconds of day) pairs of clock tick labels.
 
-    Times are unwrapped across midnight; the date anchor puts the right-most tick on
+    When tick labels carry dates (``03/12 00:00``) they place the ticks on the calendar; otherwise
+    times are unwrapped across midnight and the date anchor puts the right-most tick on
     ``reference_date`` (local date of the dashboard), i.e. "the screenshot shows the last hours".
     """
     if len(labels) < 2:
         return None
-    labels = sorted(labels)
-    p = np.array([c for c, _ in labels], dtype=float)
-    secs = np.array([s for _, s in labels], dtype=float)
-    # unwrap midnight crossings (times must increase left to right)
-    day = 0.0
-    out = [secs[0]]
-    for s in secs[1:]:
-        cand = s + day
-        if cand < out[-1] - 6 * 3600:
-            day += 86400.0
+    order = sorted(range(len(labels)), key=lambda i: labels[i][0])
+    p = np.array([labels[i][0] for i in order], dtype=float)
+    secs = np.array([labels[i][1] for i in order], dtype=float)
+    dd = [dates[i] for i in order] if dates is not None and len(dates) == len(labels) else [None] * len(order)
+    dated = [(k, d) for k, d in enumerate(dd) if d is not None]
+    days: dict[int, date] = {}
+    calendar = False
+    if len(dated) >= 2:
+        label_year = next((d[0] for _, d in dated if d[0] is not None), None)
+        year_hint = reference_date.year if reference_date is not None else None
+        calendar = label_year is not None or year_hint is not None
+        yr = label_year or year_hint or 2000
+        for k, d in dated:
+            try:
+                days[k] = date(d[0] or yr, d[1], d[2])
+            except ValueError:
+                continue
+    first_day: date | None = None
+    if len(days) >= 2:
+        first_day = min(days.values())
+        keep = sorted(days)
+        p = p[keep]
+        t = np.array([(days[k] - first_day).days * 86400.0 + secs[k] for k in keep])
+    else:
+        # unwrap midnight crossings (times must increase left to right)
+        day = 0.0
+        out = [secs[0]]
+        for s in secs[1:]:
             cand = s + day
-        out.append(cand)
-    t = np.array(out)
+            if cand < out[-1] - 6 * 3600:
+                day += 86400.0
+                cand = s + day
+            out.append(cand)
+        t = np.array(out)
     fit = robust_line(p, t, tol_frac=0.05)
     if fit is None:
         return None
@@ -205,8 +251,12 @@ def fit_x_axis(labels: list[tuple[float, int]], reference_date: date | None,
     if a <= 0:
         return None
     anchor = None
-    if reference_date is not None:
-        off = tz_offset or timedelta(0)
+    off = tz_offset or timedelta(0)
+    if first_day is not None:
+        if not calendar:
+            return XAxis(a=a, b=b, anchor=None, n_labels=int(inl.sum()))
+        anchor = datetime(first_day.year, first_day.month, first_day.day, tzinfo=timezone.utc) - off
+    elif reference_date is not None:
         right_day = int(np.floor(t[inl].max() / 86400.0))
         local_midnight = datetime(reference_date.year, reference_date.month, reference_date.day,
                                   tzinfo=timezone.utc) - timedelta(days=right_day)

@@ -87,8 +87,13 @@ def _runs_of(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
 
 
-def detect_events(rows: np.ndarray, plot_h: int, seconds: np.ndarray | None) -> list[Event]:
-    """Visually significant anomalies of one traced line (``rows`` = pixel rows, NaN = gap)."""
+def detect_events(rows: np.ndarray, plot_h: int, seconds: np.ndarray | None,
+                  detector: Literal["auto", "metrics", "builtin"] = "auto") -> list[Event]:
+    """Visually significant anomalies of one traced line (``rows`` = pixel rows, NaN = gap).
+
+    ``detector`` picks the candidate generator: the metric engine's ``detect_series`` (``auto``
+    falls back to the built-in step/spike detector when it cannot be imported).
+    """
     ok = np.isfinite(rows)
     idx = np.flatnonzero(ok)
     if idx.size < 20:
@@ -101,7 +106,7 @@ def detect_events(rows: np.ndarray, plot_h: int, seconds: np.ndarray | None) -> 
         ts = pd.to_datetime(np.round(seconds[idx]).astype(np.int64), unit="s", utc=True)
     else:
         ts = pd.DatetimeIndex([_EPOCH + timedelta(minutes=int(i)) for i in idx])
-    det = _metric_detector()
+    det = _metric_detector() if detector != "builtin" else None
     raw: list[tuple[int, int, str, str]] = []
     if det is not None:
         try:

@@ -70,4 +70,3 @@ class ScreenshotReading(BaseModel):
     ocr_engine: str = ""
     text: list[str] = Field(default_factory=list, description="OCR lines, top-to-bottom, left-to-right")
     notes: list[str] = Field(default_factory=list)
-    seconds: float = 0.0

@@ -40,7 +40,7 @@ class OcrEngine(Protocol):
         ...
 
 
-def line_crop(lum: np.ndarray, b: Box, dark: bool) -> Image.Image:
+def line_crop(lum: np.ndarray, b: Box, dark: bool, scale: int | None = None) -> Image.Image:
     """Black-on-white, upscaled grey crop of one text line (with a little padding)."""
     h, w = lum.shape
     y0, y1 = max(0, b.y0 - _PAD), min(h, b.y1 + _PAD)
@@ -53,7 +53,7 @@ def line_crop(lum: np.ndarray, b: Box, dark: bool) -> Image.Image:
     if hi - lo > 10:
         sub = np.clip((sub - lo) * 255.0 / (hi - lo), 0, 255)
     img = Image.fromarray(sub.astype(np.uint8))
-    s = SCALE_SMALL if b.h < SMALL_LINE_PX else SCALE_LARGE
+    s = scale or (SCALE_SMALL if b.h < SMALL_LINE_PX else SCALE_LARGE)
     return img.resize((img.width * s, img.height * s), Image.Resampling.BICUBIC)
 
 
@@ -176,13 +176,8 @@ class RapidOcr:
         self._engine = RapidOCR()
 
     def read_lines(self, lum: np.ndarray, boxes: Sequence[Box], dark: bool) -> list[tuple[str, float]]:
-        out: list[tuple[str, float]] = []
-        for b in boxes:
-            crop = np.asarray(line_crop(lum, b, dark).convert("RGB"))
-            res, _ = self._engine(crop, use_det=False, use_cls=False, use_rec=True)
-            if res:
-                text, score = res[0][0], float(res[0][1])
-                out.append((str(text), score * 100.0))
-            else:
-                out.append(("", 0.0))
-        return out
+        if not boxes:
+            return []
+        crops = [np.asarray(line_crop(lum, b, dark, scale=2).convert("RGB")) for b in boxes]
+        res, _ = self._engine.text_rec(crops)  # one batched recognition call
+        return [(str(text), float(score) * 100.0) for text, score in res]

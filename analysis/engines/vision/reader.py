@@ -7,7 +7,6 @@ and OCR engine; the OCR engine is injected (default: tesseract).
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -19,7 +18,8 @@ from analysis.errors import AnalysisError
 from analysis.models import EvidenceRef, Finding
 
 from . import alerts
-from .axes import XAxis, YAxis, find_date, fit_x_axis, fit_y_axis, parse_clock, parse_tz_offset, parse_value
+from .axes import (XAxis, YAxis, find_date, fit_x_axis, fit_y_axis, parse_clock, parse_tick_date, parse_tz_offset,
+                   parse_value)
 from .detect import detect_events
 from .layout import Box, Pixels, dominant_level, find_panels, find_text_boxes, theme_of
 from .models import PanelAnomaly, PanelReading, ScreenshotReading
@@ -68,13 +68,14 @@ def _badge_boxes(px: Pixels, panel: Box) -> list[Box]:
 
 
 def read_screenshot(image: Image.Image, *, artifact_id: str, name: str, reference_date: date | None = None,
-                    ocr: OcrEngine | None = None) -> ScreenshotReading:
+                    ocr: OcrEngine | None = None, detector: str = "auto") -> ScreenshotReading:
     """Read a dashboard screenshot: panels, titles, units, time axis, what spiked and alert state.
 
     ``reference_date`` is the (local) date shown at the right end of the time axes, usually the
     incident date; without it (and without a date printed on the page) anomaly times are ``None``.
+    ``ocr`` defaults to :class:`TesseractOcr`; ``detector`` is ``auto`` (the metric engine's
+    detector), ``metrics`` or ``builtin``.
     """
-    t0 = time.perf_counter()
     w, h = image.size
     if w * h > MAX_PIXELS:
         raise AnalysisError(f"{name} is {w}x{h} pixels, too large to analyse: upload a screenshot under "
@@ -132,18 +133,51 @@ def read_screenshot(image: Image.Image, *, artifact_id: str, name: str, referenc
 
     panels: list[PanelReading] = []
     for k, pw in enumerate(works):
-        panels.append(_read_panel(px, pw, k, ref, tz_off, notes, theme))
+        panels.append(_read_panel(px, pw, k, ref, tz_off, notes, detector))
     for pw in works:
         all_text.extend(ln.text for ln in sorted(pw.lines, key=lambda l: (l.box.y0, l.box.x0)))
 
+    if detector != "builtin":
+        from .detect import detector_name
+        if detector_name() != "metrics.detect_series":
+            notes.append("metric engine detector unavailable: the built-in step/spike detector was used")
     reading = ScreenshotReading(
         artifact_id=artifact_id, name=name, width=w, height=h, theme=theme, panels=panels,
         ocr_engine=getattr(ocr, "name", type(ocr).__name__), text=all_text, notes=sorted(set(notes), key=notes.index))
     reading.findings = _findings(reading)
-    reading.incident_visible = any(p.alerting for p in panels) or any(
-        a.score >= 0.6 for p in panels for a in p.anomalies)
-    reading.seconds = round(time.perf_counter() - t0, 3)
+    reading.incident_visible = incident_visible(panels)
     return reading
+
+
+def incident_visible(panels: list[PanelReading]) -> bool:
+    """Does the dashboard show an incident?
+
+    Yes when a panel is alerting, when a line shifts level or departs from its baseline for good,
+    or when spikes/dips line up in time on two or more panels. A lone spike is not enough: on an
+    autoscaled chart the biggest blip of a healthy day always looks tall.
+    """
+    if any(p.alerting for p in panels):
+        return True
+    lasting = ("level_shift", "trend_change", "departure")
+    if any(a.kind in lasting and a.score >= 0.6 for p in panels for a in p.anomalies):
+        return True
+    blips = []
+    for k, p in enumerate(panels):
+        pb = p.plot_bbox or p.bbox
+        for a in p.anomalies:
+            if a.kind in lasting or a.score < 0.6:
+                continue
+            if a.start is not None and a.end is not None:
+                blips.append((k, a.start.timestamp(), a.end.timestamp(), "t"))
+            else:
+                span = max(1, pb[2] - pb[0])
+                blips.append((k, (a.bbox[0] - pb[0]) / span, (a.bbox[2] - pb[0]) / span, "x"))
+    for i, (k1, s1, e1, u1) in enumerate(blips):
+        for k2, s2, e2, u2 in blips[i + 1:]:
+            slack = 300.0 if u1 == "t" else 0.02
+            if k1 != k2 and u1 == u2 and s1 <= e2 + slack and s2 <= e1 + slack:
+                return True
+    return False
 
 
 def _frame_region(b: Box, boxes: list[Box], w: int, h: int) -> Box | None:
@@ -164,7 +198,7 @@ def _frame_region(b: Box, boxes: list[Box], w: int, h: int) -> Box | None:
 
 
 def _read_panel(px: Pixels, pw: _PanelWork, k: int, ref: date | None, tz_off: timedelta | None,
-                notes: list[str], theme: str) -> PanelReading:
+                notes: list[str], detector: str) -> PanelReading:
     pb = pw.box
     lines = sorted(pw.lines, key=lambda l: (l.box.y0, l.box.x0))
     bg = dominant_level(px.lum[pb.y0:pb.y1, pb.x0:pb.x1])
@@ -212,7 +246,8 @@ def _read_panel(px: Pixels, pw: _PanelWork, k: int, ref: date | None, tz_off: ti
         best_r = max(rights, key=lambda r: int((np.abs(rights - r) <= 6).sum()))
         y_labels = [(ln, tv) for ln, tv in nums if abs(ln.box.x1 - best_r) <= 6]
     yaxis: YAxis | None = fit_y_axis([(ln.box.cy, tv) for ln, tv in y_labels])  # type: ignore[misc]
-    xaxis: XAxis | None = fit_x_axis([(ln.box.cx, s) for ln, s in x_row], ref, tz_off)
+    xaxis: XAxis | None = fit_x_axis([(ln.box.cx, s) for ln, s in x_row], ref, tz_off,
+                                     [parse_tick_date(ln.text) for ln, _ in x_row])
 
     # plot area
     x0 = (max(ln.box.x1 for ln, _ in y_labels) + 4) if y_labels else pb.x0 + 6
@@ -260,7 +295,7 @@ def _read_panel(px: Pixels, pw: _PanelWork, k: int, ref: date | None, tz_off: ti
     if xaxis is not None:
         secs = np.round(xaxis.seconds(np.arange(plot.x0, plot.x1, dtype=float)))
     for si, s in enumerate(trace.series):
-        for ev in detect_events(s.rows, plot.h, secs):
+        for ev in detect_events(s.rows, plot.h, secs, detector):  # type: ignore[arg-type]
             xa, xb = plot.x0 + ev.i0, plot.x0 + ev.i1
             win = s.rows[ev.i0:ev.i1 + 1]
             win = win[np.isfinite(win)]

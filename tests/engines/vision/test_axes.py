@@ -47,3 +47,16 @@ def test_x_axis_midnight_and_timezone():
     # 01:00 local on 16 Nov = 00:00 UTC
     assert ax.time(300.0) == datetime(2024, 11, 16, 0, 0, tzinfo=timezone.utc)
     assert ax.time(100.0) == datetime(2024, 11, 15, 22, 0, tzinfo=timezone.utc)
+
+
+def test_x_axis_with_dates_on_ticks():
+    from analysis.engines.vision.axes import parse_tick_date
+    texts = ["03/11 12:00", "03/12 00:00", "03/12 12:00", "03/13 00:00"]
+    secs = [parse_clock(t) for t in texts]
+    assert secs == [43200, 0, 43200, 0]
+    ax = fit_x_axis([(100.0 + 100 * i, s) for i, s in enumerate(secs)], date(2024, 3, 13), None,
+                    [parse_tick_date(t) for t in texts])
+    assert ax is not None
+    assert ax.time(100.0) == datetime(2024, 3, 11, 12, 0, tzinfo=timezone.utc)
+    assert ax.time(350.0) == datetime(2024, 3, 12, 18, 0, tzinfo=timezone.utc)
+    assert parse_tick_date("Mar 12") == (None, 3, 12) and parse_tick_date("2024-03-12") == (2024, 3, 12)

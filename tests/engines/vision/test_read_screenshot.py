@@ -84,11 +84,16 @@ def test_healthy_dashboards_show_no_incident():
             PanelSpec("Noisy", [series("noisy", seed=seed, base=200, noise=25)]),
             PanelSpec("Daily cycle", [series("seasonal", seed=seed + 1, base=500, amp=200, noise=8)], unit="req/s"),
             PanelSpec("Two noisy series", [series("noisy", seed=seed + 2, base=80, noise=6),
-                                           series("noisy", seed=seed + 3, base=40, noise=6)], unit="ms"),
+                                           series("noisy", seed=seed + 3, base=40, noise=6)], unit="ms")
+            if theme == "light" else
+            PanelSpec("Latency with one blip", [series("spike", seed=seed + 2, base=80, noise=3, size=150)], unit="ms"),
         ]
         img = render_dashboard(panels, theme=theme, start=START, minutes=1440)
         r = read_screenshot(img, artifact_id="h", name=f"healthy-{theme}.png", reference_date=date(2024, 3, 12))
         assert not r.incident_visible, [(p.title, p.anomalies, p.alert_reasons) for p in r.panels]
+        assert not any(p.anomalies for p in r.panels[:3])
+        if theme == "dark":  # a lone blip is reported, but is not an incident on its own
+            assert [a.kind for a in r.panels[3].anomalies] == ["spike"]
 
 
 def test_missing_tesseract_is_a_clear_error(dark_incident):
@@ -132,3 +137,34 @@ def test_cli_rejects_corrupt_and_bomb_images(tmp_path):
     err = io.StringIO()
     assert main(["screenshot", str(bomb)], out=io.StringIO(), err=err) == 2
     assert "pixels" in err.getvalue() or "bomb" in err.getvalue()
+
+
+def test_matplotlib_figure_with_bare_plot_frames():
+    """Charts without panel cards (titles and ticks outside the axes frame), rendered by matplotlib."""
+    mpl = pytest.importorskip("matplotlib")
+    mpl.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    t = pd.date_range("2024-03-12 06:00", periods=180, freq="min")
+    rng = np.random.default_rng(3)
+    ys = [40 + rng.normal(0, 1.5, t.size), 0.5 + rng.normal(0, 0.05, t.size) + np.where(np.arange(t.size) >= 120, 8, 0)]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4), dpi=100)
+    for ax, y, title in zip(axes, ys, ["Queue depth", "Errors per second"]):
+        ax.plot(t, y, color="tab:blue", linewidth=1.5)
+        ax.set_title(title, loc="left")
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    r = read_screenshot(img, artifact_id="m", name="mpl.png", reference_date=date(2024, 3, 12))
+    assert [p.title for p in r.panels] == ["Queue depth", "Errors per second"]
+    assert not r.panels[0].anomalies
+    err = r.panels[1]
+    assert err.anomalies and err.anomalies[0].direction == "up"
+    assert abs(err.anomalies[0].start - datetime(2024, 3, 12, 8, 0, tzinfo=timezone.utc)) <= timedelta(minutes=5)
+    assert r.incident_visible
