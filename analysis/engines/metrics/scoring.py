@@ -1,8 +1,18 @@
 """Causal anomaly scores: point i's score in [0, 1] uses only the values at or before i.
 
-Used by ``--scores`` on the CLI, by the NAB benchmark and by the UI's score strip. The score
-combines how far the newest point (and the mean of the last few points) sits from the trailing
-robust baseline, in robust standard deviations, mapped through ``z_to_score``.
+Used by ``--scores`` on the CLI, by the NAB benchmark and by the UI's score strip.
+
+The score measures *novelty*: how far the newest behaviour goes beyond the most unusual
+behaviour of the recent past, so recurring spikes and ordinary noise stay low while a first-of-
+its-kind spike, dip or level shift scores high. Two features are computed against a trailing
+robust baseline (median and MAD of the last ``BASELINE`` points):
+
+* point deviation ``|x_t - median| / scale`` (spikes and dips), discounted by half when the
+  value stays inside the range already seen over the last ``RANGE_HISTORY`` points;
+* mean-shift deviation of the last ``MEAN_WINDOW`` points (level shifts, sustained changes).
+
+Each feature is divided by its own maximum over the previous ``REFERENCE`` points; the larger
+ratio ``r`` becomes ``1 - 2**(-r**2)`` (r = 1, as unusual as the recent worst, scores 0.5).
 """
 
 from __future__ import annotations
@@ -10,33 +20,62 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.engines.metrics.robust import z_to_score
+#: Trailing points for the baseline median and spread.
+BASELINE = 4000
+#: Trailing points whose feature maximum defines "as unusual as anything recent".
+REFERENCE = 1000
+#: Points averaged by the mean-shift feature.
+MEAN_WINDOW = 6
+#: Trailing points whose value range discounts spikes that stay inside it.
+RANGE_HISTORY = 4000
+#: Discount for point deviations that stay inside the recent value range.
+IN_RANGE_DISCOUNT = 0.5
+#: Points before the baseline is used, and before any score is emitted.
+BASELINE_WARMUP = 20
+REFERENCE_WARMUP = 100
 
-#: Trailing history (points) for the baseline median and spread.
-HISTORY = 400
-#: Points before any score is emitted (scores are 0 while the baseline is being learned).
-WARMUP = 20
+
+def _novelty(feature: np.ndarray) -> np.ndarray:
+    f = pd.Series(feature)
+    ref = f.shift(1).rolling(REFERENCE, min_periods=REFERENCE_WARMUP).max().to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(ref > 0, feature / ref, 0.0)
+    return np.nan_to_num(r, nan=0.0, posinf=0.0)
 
 
 def causal_scores(timestamps, values) -> np.ndarray:
     """Per-point anomaly score in [0, 1], computed causally, aligned with the input order.
 
-    NaN values are carried forward for the baseline and score 0 themselves.
+    ``timestamps`` are accepted for interface symmetry with ``detect_series`` (points are scored
+    in the given order); NaN values are carried forward for the features and score 0 themselves.
     """
     x = np.asarray(values, dtype=float)
     n = x.size
     if n == 0:
         return np.zeros(0)
-    s = pd.Series(x)
-    filled = s.ffill().bfill().fillna(0.0)
-    hist = filled.shift(1)
-    med = hist.rolling(HISTORY, min_periods=WARMUP).median()
-    dev = (filled - med).abs()
-    mad = dev.shift(1).rolling(HISTORY, min_periods=WARMUP).median() * 1.4826
-    spread = hist.rolling(HISTORY, min_periods=WARMUP).std()
-    scale = np.maximum(mad.to_numpy(), 0.05 * np.nan_to_num(spread.to_numpy()))
-    scale = np.maximum(scale, 1e-9 + 1e-3 * np.abs(np.nan_to_num(med.to_numpy())))
-    z = dev.to_numpy() / scale
-    out = np.asarray(z_to_score(np.nan_to_num(z, nan=0.0)), dtype=float)
+    s = pd.Series(x).ffill().bfill().fillna(0.0)
+    hist = s.shift(1)
+    med = hist.rolling(BASELINE, min_periods=BASELINE_WARMUP).median()
+    mad = (s - med).abs().shift(1).rolling(BASELINE, min_periods=BASELINE_WARMUP).median() * 1.4826
+    std = hist.rolling(BASELINE, min_periods=BASELINE_WARMUP).std()
+    scale = np.maximum(np.maximum(mad.to_numpy(), 0.1 * std.to_numpy()), 1e-9)
+    scale = np.where(np.isfinite(scale), scale, np.inf)
+
+    point = np.nan_to_num(np.abs(s.to_numpy() - med.to_numpy()) / scale, nan=0.0)
+    r_point = _novelty(point)
+    hi = hist.rolling(RANGE_HISTORY, min_periods=BASELINE_WARMUP).max().to_numpy()
+    lo = hist.rolling(RANGE_HISTORY, min_periods=BASELINE_WARMUP).min().to_numpy()
+    outside = (s.to_numpy() > hi) | (s.to_numpy() < lo)
+    r_point = np.where(outside, r_point, IN_RANGE_DISCOUNT * r_point)
+
+    k = MEAN_WINDOW
+    mean_k = s.rolling(k).mean().to_numpy()
+    med_k = med.shift(k - 1).to_numpy()
+    scale_k = pd.Series(scale).shift(k - 1).to_numpy()
+    shift = np.nan_to_num(np.abs(mean_k - med_k) / scale_k, nan=0.0)
+    r_shift = _novelty(shift)
+
+    r = np.clip(np.maximum(r_point, r_shift), 0.0, 50.0)
+    out = 1.0 - np.power(2.0, -(r ** 2))
     out[~np.isfinite(x)] = 0.0
     return np.clip(out, 0.0, 1.0)
