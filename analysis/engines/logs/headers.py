@@ -49,13 +49,15 @@ _DOTTED = re.compile(r"^[A-Za-z_$][\w$]*(?:\.[\w$]+)+$")
 _HOSTLIKE = re.compile(r"^[A-Za-z0-9][\w.\-]*$")
 _SEPS = frozenset(("-", "--", "---", "|", ":", "::", ">", "-->", "»", "*"))
 _PIDTHREAD = re.compile(r"^(?P<pid>\d+):(?P<thread>.+)$")
-_PREFIX = re.compile(r"^(?P<prefix>\S{1,40})\s+")
+_PREFIX = re.compile(r"(?P<prefix>\S{1,40})\s+")
 _LEVEL_PREFIX = re.compile(r"^(?P<lvl>[A-Za-z]{4,8}):(?P<logger>[\w.]+):(?P<msg>.*)$")
 _LEVEL_START = re.compile(r"^\[?(?P<lvl>[A-Za-z]{3,9})\]?:?\s+(?P<msg>.*)$")
 _KLOG_INNER = re.compile(r"^(?P<L>[IWEF])(?P<M>\d{2})(?P<D>\d{2}) \d{2}:\d{2}:\d{2}\.\d+\s+(?P<pid>\d+) "
                          r"(?P<file>[\w.\-/]+:\d+)\] ?(?P<msg>.*)$")
 _REDIS_PREFIX = re.compile(r"^(?P<pid>\d+):(?P<role>[A-Z])$")
 _TOKEN = re.compile(r"\S+")
+_HEADERISH = re.compile(r"^(?:\S*\d\S*|[A-Z][A-Z0-9_]{1,11}|[\w.\-]+/[\w.\-/]+)$")
+_MONTHS_DAYS = frozenset("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec Mon Tue Wed Thu Fri Sat Sun".split())
 _ERROR_WORDS = re.compile(
     r"\b(?:[A-Za-z.]*(?:Exception|Error)\b|error|failed|failure|fatal|panic|segfault|out of memory|oom[- ]?kill\w*|"
     r"no space left|refused|denied|timed out|timeout|unreachable|unavailable|killed process|traceback|"
@@ -97,8 +99,8 @@ class LineParser:
 
     # -- entry point ------------------------------------------------------------------------
     def parse(self, line: str) -> ParsedLine | None:
-        if not line or line.isspace():
-            return None
+        if not line or line[0] in " \t" or line.isspace():
+            return None  # indented lines continue the previous record (stack frames, wrapped text)
         service = None
         s = line
         m = _K8S_PREFIX.match(s)
@@ -226,14 +228,19 @@ class LineParser:
         bracketed = s.startswith("[", pos)
         tm = self.ts.match(s, pos + 1 if bracketed else pos)
         if tm is None and not bracketed:
-            pm = _PREFIX.match(s, pos)
-            if pm is not None:
+            # Up to four short leading fields before the timestamp (alert flags, node ids, file names).
+            p2 = pos
+            for _ in range(4):
+                pm = _PREFIX.match(s, p2)
+                if pm is None or pm.end() > 90:
+                    break
                 p2 = pm.end()
                 b2 = s.startswith("[", p2)
                 tm = self.ts.match(s, p2 + 1 if b2 else p2)
                 if tm is not None:
-                    prefix = pm.group("prefix")
+                    prefix = s[pos:p2].strip()
                     bracketed = b2
+                    break
         if tm is None:
             return None
         pos = tm.end
@@ -449,13 +456,18 @@ class LineParser:
                 consumed += 1
                 continue
             if _IDENT.match(tok) and len(tok) <= 120 and p.component is None:
-                if (nxt in _SEPS and (p.level is None or _DOTTED.match(tok) or spring or tok[:1] == ".")) or \
+                if (nxt in _SEPS and (_DOTTED.match(tok) or spring or tok[:1] == "." or
+                                      (p.level is None and self._level_after(s, nt.end() if nt else n)))) or \
                         (nxt.startswith("[") and _DOTTED.match(tok)) or \
-                        (_DOTTED.match(tok) and p.level is not None and tok.count(".") >= 2):
+                        (_DOTTED.match(tok) and p.level is not None and tok.count(".") >= 2) or \
+                        (p.level is not None and s[end:end + 2] == "  " and len(tok) <= 40):
                     p.component = tok
                     pos = end
                     consumed += 1
                     continue
+            skip = self._anchor_ahead(s, pos, p) if consumed <= 4 else None
+            if skip is not None:
+                pos = skip
             break
         if brackets:
             if spring and len(brackets) >= 2:
@@ -472,6 +484,44 @@ class LineParser:
         elif p.family.startswith("text:") and p.component and p.level and _DOTTED.match(p.component):
             p.family = "log4j"
         p.message = s[pos:].strip()
+
+    @staticmethod
+    def _level_after(s: str, pos: int) -> bool:
+        t = _TOKEN.match(s, pos + 1) if pos < len(s) else None
+        return t is not None and _level_token(t.group()) is not None
+
+    def _anchor_ahead(self, s: str, pos: int, p: ParsedLine) -> int | None:
+        """Skip header-ish fields (ids with digits, CAPS words, month names) up to a level word or a
+        ``program[pid]:`` tag within the next eight tokens; returns the position after the anchor."""
+        toks = []
+        q = pos
+        for _ in range(9):
+            t = _TOKEN.match(s, q)
+            if t is None:
+                break
+            toks.append(t)
+            q = t.end()
+            while q < len(s) and s[q] in " \t":
+                q += 1
+        for j, t in enumerate(toks):
+            word = t.group()
+            if j and p.level is None and word.isupper() and _level_token(word):
+                p.level = _level_token(word)
+                return t.end()
+            pm = _PROGRAM.match(word)
+            if j and pm and not word[:-1].isdigit():
+                p.component = pm.group("prog")
+                if pm.group("pid"):
+                    p.pid = pm.group("pid")
+                p.service = p.service or services.from_program(pm.group("prog"))
+                if j >= 1 and p.host is None:
+                    prev = toks[j - 1].group()
+                    if _HOSTLIKE.match(prev.split("/")[0]):
+                        p.host = prev.split("/")[0]
+                return t.end()
+            if not (_HEADERISH.match(word) or word[:3] in _MONTHS_DAYS):
+                return None
+        return None
 
     def _syslog_tag(self, s: str, pos: int, p: ParsedLine) -> bool:
         """RFC 3164: ``HOST TAG: message`` (the tag may hold a pid, a version or a sub-facility)."""

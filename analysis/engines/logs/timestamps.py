@@ -144,14 +144,27 @@ class TimestampReader:
         self.year_hint = year_hint
         self._year: int | None = None
         self._last_month: int | None = None
+        self._cache: dict[tuple[str, str], TimestampMatch] = {}
 
     def match(self, text: str, pos: int = 0) -> TimestampMatch | None:
         """Match a timestamp starting exactly at ``pos`` of ``text``."""
+        if pos >= len(text):
+            return None
+        c = text[pos]
+        if not (c.isdigit() or "A" <= c <= "Z"):
+            return None
         order = self._order
+        cache = self._cache
         for i, (name, rx) in enumerate(order):
             m = rx.match(text, pos)
             if m is None:
                 continue
+            key = (name, m.group(0))
+            hit = cache.get(key)
+            if hit is not None:
+                if i:
+                    order.insert(0, order.pop(i))
+                return TimestampMatch(hit.dt, m.end(), name, hit.level)
             g = m.groupdict()
             needs_year = not (g.get("Y") or g.get("y") or g.get("e") or g.get("E"))
             dt = _build(m, year=self._infer_year(g) if needs_year else None, now=self.now)
@@ -160,7 +173,11 @@ class TimestampReader:
             if i:
                 order.insert(0, order.pop(i))
             level = KLOG_LEVELS.get(g["L"]) if g.get("L") else None
-            return TimestampMatch(dt, m.end(), name, level)
+            tm = TimestampMatch(dt, m.end(), name, level)
+            if len(cache) >= 20_000:
+                cache.clear()
+            cache[key] = tm
+            return tm
         return None
 
     def _infer_year(self, g: dict[str, str | None]) -> int:
