@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field, ValidationError
 from analysis.agents.base import AgentContext
 from analysis.llm.bedrock import ConverseClient, ConverseResult, make_boto_client
 from analysis.llm.cost import Ledger, MemoryStore, price_table, request_hash
-from analysis.llm.errors_map import BedrockCallError, translate
+from analysis.llm.errors_map import BedrockCallError
 from analysis.llm.prompts import (
     PROMPTS, SUPERVISOR_TOOLS, AgentReview, SupervisorAnswer, VisionReview, answer_tool, supervisor_tools,
 )
@@ -277,7 +277,6 @@ class BedrockBackend:
     def __init__(self, settings: Settings, client: Any = None, store: Any = None, *,
                  client_error: BedrockCallError | None = None):
         self.settings = settings
-        self._raw_client = client
         self._client: ConverseClient | None = ConverseClient(client, region=settings.bedrock_region) if client else None
         self._client_error = client_error
         self._store = store
@@ -806,8 +805,3 @@ def merge_supervisor(offline: AgentReport, answer: SupervisorAnswer, ctx: AgentC
             report.gaps.append(Gap(what="supervisor (model)", why=g.strip()[:300]))
     return report
 
-
-def degrade_for_error(offline: AgentReport, agent: str, exc: BaseException, model_id: str = "",
-                      region: str = "") -> AgentReport:
-    """Public helper: the offline report marked degraded with the translated error sentence."""
-    return _degrade(offline, agent, str(translate(exc, model_id, region)), _Usage())

@@ -34,7 +34,8 @@ def render_text_image(lines: list[str], size: tuple[int, int] = (1600, 900)) -> 
     for line in lines:
         draw.text((40, y), line, fill=(230, 230, 230), font=font)
         y += 56
-    draw.line([(40, 800), (700, 780), (900, 500), (1500, 480)], fill=(80, 200, 120), width=4)
+    w, h = size
+    draw.line([(40, h - 100), (w // 2, h - 120), (w * 3 // 5, h // 2), (w - 100, h // 2 - 20)], fill=(80, 200, 120), width=4)
     buf = io.BytesIO()
     img.save(buf, format="PNG")
     return buf.getvalue()
@@ -61,12 +62,14 @@ def bsettings(tmp_path) -> Settings:
 def make_ctx(bsettings):
     """``make_ctx(with_screenshot=False)`` -> AgentContext with offline reports for every agent."""
 
-    def build(with_screenshot: bool = False, screenshot_lines: list[str] | None = None) -> AgentContext:
+    def build(with_screenshot: bool = False, screenshot_lines: list[str] | None = None,
+              size: tuple[int, int] = (1600, 900)) -> AgentContext:
         arts = [loaded(bsettings, "app.log", (FIXTURES / "basic" / "app.log").read_bytes(), ArtifactKind.log, 1),
                 loaded(bsettings, "metrics.csv", (FIXTURES / "basic" / "metrics.csv").read_bytes(),
                        ArtifactKind.metrics, 2)]
         if with_screenshot:
-            png = render_text_image(screenshot_lines or ["Checkout latency p99", "token=ghp_abcdefghijklmnopqrstuvwxyz0123456789"])
+            png = render_text_image(screenshot_lines or ["Checkout latency p99", "token=ghp_abcdefghijklmnopqrstuvwxyz0123456789"],
+                                    size=size)
             arts.append(loaded(bsettings, "dash.png", png, ArtifactKind.screenshot, 3))
         ctx = AgentContext(incident=IncidentInput(title="Checkout errors", description="5xx on checkout",
                                                   services=["checkout-service"]),

@@ -65,7 +65,7 @@ def test_metrics_agent_request(bsettings, stubbed, make_ctx):
 def test_vision_sends_resized_masked_image_blocks(bsettings, stubbed, make_ctx):
     secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
     ctx = make_ctx(with_screenshot=True, screenshot_lines=["Checkout latency p99", f"token={secret}",
-                                                           "owner alice@example.com"])
+                                                           "owner alice@example.com"], size=(1800, 260))
     stubbed.tool("submit_vision_review", {"summary": "latency spikes", "incident_visible": True, "panels": [
         {"title": "Checkout latency p99", "incident_visible": True, "direction": "up"}],
         "finding_notes": [{"finding_id": "F-vis-1", "relevance": "high"}]})
@@ -77,7 +77,7 @@ def test_vision_sends_resized_masked_image_blocks(bsettings, stubbed, make_ctx):
     data = images[0]["source"]["bytes"]
     assert len(data) <= IMAGE_MAX_BYTES
     img = Image.open(io.BytesIO(data))
-    assert max(img.size) <= IMAGE_MAX_EDGE and img.size[0] < 1600
+    assert max(img.size) <= IMAGE_MAX_EDGE and img.size == (IMAGE_MAX_EDGE, round(260 * IMAGE_MAX_EDGE / 1800))
     import pytesseract
     text = pytesseract.image_to_string(img, config="--psm 11")
     assert "Checkout" in text, "benign text stays readable"
@@ -85,7 +85,7 @@ def test_vision_sends_resized_masked_image_blocks(bsettings, stubbed, make_ctx):
     assert not report.degraded
     review = report.findings[0]
     assert review.attributes["incident_visible"] is True
-    assert any(e.kind == "image_region" and e.bbox == [0, 0, 1600, 900] for e in review.evidence)
+    assert any(e.kind == "image_region" and e.bbox == [0, 0, 1800, 260] for e in review.evidence)
 
 
 def test_supervisor_tool_loop_errors_go_back_and_confidence_is_capped(bsettings, stubbed, make_ctx):

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageFont
 
-from analysis.cli.main import main
+from analysis.store import Store
 from analysis.llm.redact import Redactor
 from bedrock_fake_server import FakeConverse
 from bedrock_secrets_corpus import ALL, LOG_SECRETS, SCREENSHOT_SECRETS, write_incident
 from conftest import render_text_image
 
+REPO = Path(__file__).resolve().parent.parent.parent
+SHOT_SIZE = (1200, 400)
 SHOT_LINES = ["Checkout latency p99 (ms)"] + [t for _k, _v, t in SCREENSHOT_SECRETS]
 
 
@@ -34,20 +40,37 @@ def _windows(value: str, n: int = 12) -> set[str]:
 
 @pytest.fixture(scope="module")
 def corpus_run(tmp_path_factory):
+    """One real ``python -m analysis analyze --backend bedrock --db`` run of the corpus against the local endpoint."""
     root = tmp_path_factory.mktemp("corpus")
-    inc = write_incident(root, render_text_image(SHOT_LINES))
-    env = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_EC2_METADATA_DISABLED": "true",
-           "AWS_CONFIG_FILE": str(root / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(root / "none"),
-           "SREWB_DATA_DIR": str(root / "data")}
-    mp = pytest.MonkeyPatch()
+    inc = write_incident(root, render_text_image(SHOT_LINES, size=SHOT_SIZE))
+    db = root / "db"
     with FakeConverse() as fake:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        mp.setenv("SREWB_BEDROCK_ENDPOINT_URL", fake.url)
-        out, err = io.StringIO(), io.StringIO()
-        rc = main(["analyze", str(inc), "--backend", "bedrock", "--json"], out=out, err=err)
-    mp.undo()
-    return rc, json.loads(out.getvalue() or "{}"), fake.requests, err.getvalue()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SREWB_"))}
+        env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true",
+                   AWS_CONFIG_FILE=str(root / "none"), AWS_SHARED_CREDENTIALS_FILE=str(root / "none"),
+                   SREWB_DATA_DIR=str(root / "data"), SREWB_BEDROCK_ENDPOINT_URL=fake.url, LANCE_LOG="error",
+                   PYTHONPATH=str(REPO))
+        proc = subprocess.run([sys.executable, "-m", "analysis", "analyze", str(inc), "--backend", "bedrock", "--json",
+                               "--db", str(db)], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    report = json.loads(proc.stdout) if proc.returncode == 0 else {}
+    return proc.returncode, report, fake.requests, proc.stderr, db
+
+
+def test_cli_run_on_bedrock_end_to_end(corpus_run):
+    rc, report, requests, err, db = corpus_run
+    assert rc == 0, err[-2000:]
+    agents = {a["agent"]: a for a in report["agents"]}
+    for name in ("log", "metrics", "vision", "supervisor"):
+        assert agents[name]["backend"] == "bedrock" and not agents[name]["degraded"], agents[name]
+        assert agents[name]["tokens_in"] > 0 and agents[name]["cost_usd"] > 0
+        assert agents[name]["prompt_version"] == f"{name}-v1"
+    assert not report["degraded"]
+    assert report["hypotheses"] and report["hypotheses"][0]["statement"].startswith("Model view")
+    assert {r.model_id for r in requests} == {"us.anthropic.claude-haiku-4-5-20251001-v1:0",
+                                              "us.anthropic.claude-sonnet-4-5-20250929-v1:0"}
+    rows = Store(db).list_llm_calls(report["incident_id"])
+    assert len(rows) == len(requests) and {r["agent"] for r in rows} == {"log", "metrics", "vision", "supervisor"}
+    assert all(r["status"] == "ok" and not r["cache_hit"] for r in rows)
 
 
 def test_corpus_has_at_least_50_kinds():
@@ -56,7 +79,7 @@ def test_corpus_has_at_least_50_kinds():
 
 
 def test_every_agent_called_with_real_content(corpus_run):
-    rc, report, requests, err = corpus_run
+    rc, report, requests, err, _db = corpus_run
     assert rc == 0, err
     bodies = b"\n".join(r.body for r in requests).decode()
     assert "connection pool exhausted" in bodies and "checkout-service" in bodies
@@ -70,7 +93,7 @@ def test_every_agent_called_with_real_content(corpus_run):
 
 @pytest.mark.parametrize("kind,value", [(k, v) for k, v, _t in ALL])
 def test_no_secret_in_any_request_body(corpus_run, kind, value):
-    _rc, _report, requests, _err = corpus_run
+    _rc, _report, requests, _err, _db = corpus_run
     assert requests
     for r in requests:
         raw = r.body.decode()
@@ -83,11 +106,11 @@ def test_no_secret_in_any_request_body(corpus_run, kind, value):
 def test_screenshot_text_is_blacked_out_in_sent_images(corpus_run):
     import pytesseract
 
-    _rc, _report, requests, _err = corpus_run
+    _rc, _report, requests, _err, _db = corpus_run
     images = [Image.open(io.BytesIO(b)).convert("RGB") for r in requests for b in r.images()]
     assert images
     img = images[0]
-    scale = img.width / 1600
+    scale = img.width / SHOT_SIZE[0]
     font = ImageFont.load_default(size=28)
     arr = np.asarray(img).astype(int)
     for i, (kind, value, text) in enumerate(SCREENSHOT_SECRETS, start=1):
@@ -105,7 +128,7 @@ def test_screenshot_text_is_blacked_out_in_sent_images(corpus_run):
 
 
 def test_answers_are_deanonymised_for_display(corpus_run):
-    _rc, report, _requests, _err = corpus_run
+    _rc, report, _requests, _err, _db = corpus_run
     dumped = json.dumps(report)
     assert "<HOST_" not in dumped and "<SECRET_" not in dumped and "<EMAIL_" not in dumped
 
