@@ -32,13 +32,29 @@ GENERIC = {"app", "application", "service", "server", "container", "main", "defa
            "log", "logs", "stdout", "stderr", "syslog", "journal", "messages", "kernel", "events", "access", "error",
            "k8s", "kubectl", "get", "kubernetes", "cluster", "localhost", "unknown", "-", ""}
 
+_URL_HOST = re.compile(
+    r"(?:https?|grpcs?|redis|rediss|postgres(?:ql)?|mysql|mongodb(?:\+srv)?|amqps?|kafka|tcp|ldaps?|wss?)://(?:[^@/\s]+@)?([A-Za-z0-9_.-]+)",
+    re.IGNORECASE)
 _HOST_CTX = re.compile(
-    r"(?:https?|grpcs?|redis|rediss|postgres(?:ql)?|mysql|mongodb|amqps?|kafka|tcp)://(?:[^@/\s]+@)?([A-Za-z0-9_.-]+)"
-    r"|(?:connect(?:ion)?(?: to)?|connecting to|dial tcp|lookup|resolve|resolving|host[=: ]+|upstream[=: ]+|server[=: ]+|for host|"
+    r"(?:connect(?:ion)?(?: to)?|connecting to|dial tcp|lookup|resolve|resolving|host[=: ]+|upstream[=: ]+|server[=: ]+|for host|"
     r"to host|endpoint[=: ]+|peer[=: ]+|backend[=: ]+|target[=: ]+|addr[=: ]+|remote[=: ]+|calling|call to|request to)"
-    r"\s*[\"'(\[]?([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)",
+    r"\s*[\"'(\[]?(?!(?:https?|grpcs?|tcp|redis|wss?)://)([A-Za-z][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)",
     re.IGNORECASE,
 )
+_FQDN = re.compile(r"\.(svc|pod)(\.cluster\.local)?\.?$|\.cluster\.local\.?$")
+_FILE_WORDS = {"error", "errors", "err", "slow", "access", "journal", "journalctl", "syslog", "audit", "general", "query", "events",
+               "event", "log", "logs", "out", "stdout", "stderr", "messages", "kern", "kernel", "debug", "trace", "console", "current"}
+_NODE = re.compile(r"\b(ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})(?:\.[a-z0-9.-]+)?\b", re.IGNORECASE)
+
+#: Technology words: an artifact or host named after them describes *what* it is, not which one.
+TECH_DB = ("postgres", "postgresql", "pg", "mysql", "mariadb", "mongo", "mongodb", "rds", "aurora", "db", "database",
+           "cassandra", "sql", "oracle", "mssql", "cockroach")
+TECH_CACHE = ("redis", "memcached", "memcache", "cache", "valkey", "elasticache")
+TECH_QUEUE = ("kafka", "rabbitmq", "rabbit", "sqs", "queue", "nats", "pubsub", "broker", "amqp")
+GENERIC = {"app", "application", "service", "server", "container", "main", "default", "prod", "production",
+           "log", "logs", "stdout", "stderr", "syslog", "journal", "messages", "kernel", "events", "access", "error",
+           "k8s", "kubectl", "get", "kubernetes", "cluster", "localhost", "unknown", "-", ""}
+
 _FQDN = re.compile(r"(?<![\w.-])((?:[a-z0-9-]+\.)+(?:[a-z]{2,12}))(?![\w.(-])", re.IGNORECASE)
 _NOT_TLD = {"java", "go", "py", "js", "ts", "rb", "kt", "scala", "class", "jar", "log", "txt", "json", "yaml", "yml", "xml", "html",
             "csv", "gz", "zip", "so", "dll", "exe", "sh", "conf", "cfg", "ini", "toml", "properties", "pem", "crt", "key", "tmp",
@@ -96,12 +112,15 @@ def targets_in(text: str, emitter: str = "", services: Iterable[str] = ()) -> li
     services = list(services)
     em = canonical(emitter)
     text = text.replace("\\n", " ").replace("\\t", " ")
+    for m in _URL_HOST.finditer(text):
+        raw = m.group(1)
+        if raw and not raw[0].isdigit():
+            url_hosts.add(canonical(raw))
+            out.append(raw)
     for m in _HOST_CTX.finditer(text):
-        raw = m.group(1) or m.group(2)
+        raw = m.group(1)
         if not raw or raw[0].isdigit():
             continue
-        if m.group(1):
-            url_hosts.add(canonical(raw))
         out.append(raw)
     for m in _FQDN.finditer(text):
         cand = m.group(1)

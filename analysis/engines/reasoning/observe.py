@@ -11,6 +11,7 @@ move. Engine results are read by attribute so the reasoning copes with partial e
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -74,6 +75,44 @@ def subject_in(text: str) -> str:
 _POD_NAME = re.compile(r"\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*)-(?=[a-z0-9]*\d)[a-z0-9]{8,10}-[a-z0-9]{5}\b")
 
 
+_MSG_KEYS = re.compile(r"^(err|error|errors|exception|exc|reason|cause|detail|details|description|message|msg|status|"
+                       r"error_message|errormessage|stack|stacktrace|event|text)$", re.IGNORECASE)
+_LOGFMT_ERR = re.compile(r'\b(err|error|exception|reason|cause|detail|status)=("([^"]*)"|(\S+))', re.IGNORECASE)
+
+
+def structured_message(sample: str) -> str:
+    """Message-bearing field values of a JSON or logfmt line (``err=...``, ``"error": {...}``).
+
+    Templates of structured logs carry only the main message; the error detail that names the
+    mechanism (``connection refused``, ``OOM command not allowed``) is often in another field.
+    """
+    s = sample.strip()
+    out: list[str] = []
+    if s.startswith("{"):
+        try:
+            obj = json.loads(s)
+        except ValueError:
+            obj = None
+
+        def walk(v: Any, key: str, depth: int) -> None:
+            if depth > 3 or len(out) > 8:
+                return
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    walk(x, str(k), depth + 1)
+            elif isinstance(v, str) and _MSG_KEYS.match(key):
+                out.append(v[:300])
+
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                if str(k).lower() not in ("msg", "message"):  # the main message is the template already
+                    walk(v, str(k), 1)
+    else:
+        for m in _LOGFMT_ERR.finditer(s):
+            out.append((m.group(3) or m.group(4) or "")[:300])
+    return " ".join(out)
+
+
 def emitter_of(services: Any, fallback: str, text: str = "") -> str:
     """Dominant emitting service of a template (its ``services`` counter), else a Kubernetes pod name
     written in the line, else the artifact name."""
@@ -102,6 +141,8 @@ def temporal_profile(per_minute: dict[Any, int] | None, first_seen: datetime | N
     if span_start is None or span_end is None or span_end <= span_start:
         return "unknown", first_seen, 1.0
     span = (span_end - span_start).total_seconds()
+    if span < 1200:
+        return "unknown", first_seen, 1.0  # too short a log to tell new from routine
     lead = (first_seen - span_start).total_seconds()
     if lead >= max(600.0, 0.1 * span):
         return "new", first_seen, 99.0
@@ -194,6 +235,8 @@ def log_observations(la: Any, start_index: int = 0, services: Iterable[str] = ()
     name = str(_get(la, "name", "") or "")
     span_start, span_end = _dt(_get(la, "start")), _dt(_get(la, "end"))
     is_access = bool(_get(la, "access_per_minute", None)) or "access" in str(_get(la, "format", "") or "")
+    services = list(services)
+    owner = _generic_owner(la, services)
     idx = start_index
     for t in _get(la, "templates", None) or []:
         template = str(_get(t, "template", "") or "")
@@ -201,13 +244,16 @@ def log_observations(la: Any, start_index: int = 0, services: Iterable[str] = ()
         text = template if not sample else f"{template}\n{sample}"
         level = _level(_get(t, "level", ""))
         is_err = bool(_get(t, "is_error", False)) or _is_err_level(level)
-        fams = match_text(template, sample)
+        extra = structured_message(sample)
+        fams = match_text(f"{template} {extra}" if extra else template, sample)
         if not fams and not is_err:
             continue
         count = int(_get(t, "count", 0) or 0)
         first_seen = _dt(_get(t, "first_seen"))
         novelty, onset, ratio = temporal_profile(_get(t, "per_minute", None), first_seen, span_start, span_end)
         emitter = emitter_of(_get(t, "services", None), name, template)
+        if owner and (not emitter or emitter in GENERIC):
+            emitter = owner
         subject = subject_in(text)
         subjects = sorted({canonical(k) for k in (_get(t, "services", None) or {})} - GENERIC)
         occurrences = _occurrences(_get(t, "per_minute", None), first_seen)
@@ -254,6 +300,21 @@ def log_observations(la: Any, start_index: int = 0, services: Iterable[str] = ()
             ))
     out.extend(access_observations(la, idx + 1))
     return out
+
+
+def _generic_owner(la: Any, services: list[str]) -> str:
+    """For a log named like ``app.log`` with no service fields: the listed service it mentions most."""
+    if canonical(str(_get(la, "name", "") or "")) not in GENERIC or not services:
+        return ""
+    counts: dict[str, int] = {}
+    for t in (_get(la, "templates", None) or [])[:400]:
+        text = (str(_get(t, "sample", "") or "") + " " + str(_get(t, "template", "") or "")).lower()
+        for sv in services:
+            if sv.lower() in text:
+                counts[sv] = counts.get(sv, 0) + int(_get(t, "count", 1) or 1)
+    if not counts:
+        return canonical(services[0]) if len(services) == 1 else ""
+    return canonical(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0])
 
 
 def access_observations(la: Any, start_index: int) -> list[Observation]:
