@@ -127,7 +127,8 @@ def rate_change_findings(stats: list[TemplateStat], accs: dict[str, TemplateAcc]
                 series[mk - m0] += c
         cum = np.cumsum(series)
         total = cum[-1]
-        k = np.arange(3, n - 2)
+        seg = max(5, n // 10)
+        k = np.arange(seg, n - seg + 1)
         if len(k) == 0:
             continue
         before = cum[k - 1] / k
@@ -139,7 +140,7 @@ def rate_change_findings(stats: list[TemplateStat], accs: dict[str, TemplateAcc]
         i = int(np.argmax(zb))
         rb, ra = float(before[i]), float(after[i])
         ratio = (ra + 0.05) / (rb + 0.05)
-        if zb[i] < 4.0 or 1 / 1.8 < ratio < 1.8:
+        if zb[i] < 4.0 or 1 / 1.8 < ratio < 1.8 or max(float(before[i]), float(after[i])) < 0.5:
             continue
         if rb == 0:  # appears from nothing: reported as a new template instead
             continue

@@ -369,6 +369,12 @@ class LineParser:
                     prev_numeric = inner.isdigit()
                     after_sep = False
                     continue
+            if spring and brackets and p.component is None:
+                col = s.find(" : ", pos, pos + 120)
+                if col > pos:
+                    p.component = s[pos:col].strip()
+                    pos = col + 3
+                    break
             tm = _TOKEN.match(s, pos)
             if tm is None:
                 break
