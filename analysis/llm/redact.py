@@ -236,24 +236,57 @@ def ocr_words(image: Any) -> list[tuple[str, tuple[int, int, int, int], tuple[in
 _PUNCT = ".,;:'\"()[]{}<>|"
 
 
+_TOKEN_PREFIXES = re.compile(r"^(?:xox[abposre]-|gh[pousr]_|github_pat_|glpat-|sk[_-]|rk_|pk_|AKIA|ASIA|eyJ|hv[sbr]\.|AIza|"
+                             r"ya29\.|SG\.|npm_|pypi-|hf_|shp[a-z]{2}_|sq0|key-|AccountKey|Bearer|Basic)", re.I)
+
+
 def looks_sensitive(word: str) -> bool:
-    """A lone OCR'd word that is token-like (long mixed letters+digits), an address, or an e-mail part."""
+    """A lone OCR'd word that is token-like (long mixed letters+digits, a known token prefix even when OCR
+    cut it short), an address, or an e-mail part."""
     w = word.strip(_PUNCT)
     if "@" in w and len(w) >= 5:
+        return True
+    if _TOKEN_PREFIXES.match(w) and len(w) >= 4:
         return True
     if len(w) >= 16 and any(c.isdigit() for c in w) and any(c.isalpha() for c in w):
         return True
     return bool(re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?", w))
 
 
+def _ink_end(gray: Any, box: tuple[int, int, int, int]) -> int:
+    """Right edge of the text run that starts at ``box``: OCR often misses the tail of a token, so a mask
+    extends through contiguous "ink" on the same text band (stops after a gap of ~2 character heights)."""
+    import numpy as np
+
+    x0, y0, x1, y1 = box
+    band = gray[max(0, y0):max(y0 + 1, y1), :]
+    if band.size == 0:
+        return x1
+    background = float(np.median(band[:, max(0, x0 - 8):max(1, x0 - 1)])) if x0 > 2 else float(np.median(band))
+    ink = (np.abs(band.astype(float) - background) > 60).any(axis=0)
+    gap_limit = max(12, 2 * (y1 - y0))
+    end, gap = x1, 0
+    for x in range(x1, band.shape[1]):
+        if ink[x]:
+            end, gap = x, 0
+        else:
+            gap += 1
+            if gap > gap_limit:
+                break
+    return end
+
+
 def redact_image(image: Any, redactor: Redactor, words: list | None = None) -> tuple[Any, int] | None:
-    """Black out OCR'd words that the text rules flag (or that look like tokens); returns (copy, boxes
-    masked), or None when OCR is unavailable (the caller must then not send the image)."""
+    """Black out OCR'd words that the text rules flag (or that look like tokens), each extended through
+    the rest of its text run; returns (copy, boxes masked), or None when OCR is unavailable (the caller
+    must then not send the image)."""
+    import numpy as np
     from PIL import ImageDraw
 
     words = ocr_words(image) if words is None else words
     if words is None:
         return None
+    gray = np.asarray(image.convert("L"))
     lines: dict[tuple, list] = {}
     for text, box, key in words:
         lines.setdefault(key, []).append((text, box))
@@ -272,7 +305,9 @@ def redact_image(image: Any, redactor: Redactor, words: list | None = None) -> t
             if not hit:
                 continue
             x0, y0, x1, y1 = box
-            draw.rectangle([x0 - 3, y0 - 3, x1 + 3, y1 + 3], fill=(0, 0, 0))
+            x1 = _ink_end(gray, box)
+            pad = max(3, (y1 - y0) // 3)  # descenders and accents
+            draw.rectangle([x0 - 3, y0 - pad, x1 + 3, y1 + pad], fill=(0, 0, 0))
             masked += 1
     return out, masked
 
