@@ -264,6 +264,37 @@ def preview_payload(agent: str, ctx: AgentContext, offline: AgentReport | None =
                           system=prompt.system, text=text, images=images, redactions=redactor.counts())
 
 
+class _CaptureBackend:
+    """Pipeline backend that records each agent's context and offline report and changes nothing."""
+
+    name = "preview"
+
+    def __init__(self) -> None:
+        self.seen: dict[str, tuple[AgentContext, AgentReport]] = {}
+
+    def refine(self, agent: str, ctx: AgentContext, offline: AgentReport) -> AgentReport:
+        self.seen[agent] = (ctx, offline)
+        return offline
+
+
+def preview_analysis(incident: Any, artifacts: list[Any], settings: Settings, *, knowledge: Any = None,
+                     incident_id: str = "", run_id: str = "preview") -> list[PayloadPreview]:
+    """What every agent would send for this incident, before any call: runs the offline engines once and
+    redacts each agent's payload with one shared redactor (the same placeholders a real run would use)."""
+    from analysis.pipeline import analyze
+
+    capture = _CaptureBackend()
+    analyze(incident, artifacts, settings=settings, backend=capture, knowledge=knowledge, incident_id=incident_id,
+            run_id=run_id)
+    red = Redactor()
+    out = []
+    for agent in ("log", "metrics", "vision", "supervisor"):
+        if agent in capture.seen:
+            ctx, offline = capture.seen[agent]
+            out.append(preview_payload(agent, ctx, offline, red))
+    return out
+
+
 def model_for(settings: Settings, agent: str) -> str:
     return str(getattr(settings, f"bedrock_model_{agent}"))
 

@@ -11,6 +11,7 @@ from PIL import Image
 from analysis.llm.bedrock_backend import IMAGE_MAX_BYTES, IMAGE_MAX_EDGE, NEW_CATEGORY_CAP, TOOL_OUTPUT_CHARS
 from analysis.llm.cost import MemoryStore
 from analysis.llm.factory import build_backend
+from analysis.models import ArtifactKind, IncidentInput
 
 REVIEW = {"summary": "The pool exhaustion at 10:03 on <HOST_1> is the main signal.",
           "finding_notes": [{"finding_id": "F-log-1", "relevance": "high", "note": "pool exhausted on <HOST_1>"},
@@ -227,3 +228,17 @@ def test_preview_shows_the_redacted_payload_without_calling(bsettings, make_ctx)
     assert sup.redactions.get("HOST", 0) >= 1 and sup.redactions.get("EMAIL", 0) >= 1
     assert {f["id"] for f in json.loads(sup.text)["findings"]} == {"F-log-1", "F-log-2", "F-met-1", "F-vis-1"}
 
+
+
+def test_preview_analysis_runs_the_engines_and_sends_nothing(bsettings):
+    from analysis.agents.loaded import LoadedArtifact
+    from analysis.llm.bedrock_backend import preview_analysis
+    from conftest import FIXTURES, loaded
+
+    arts = [loaded(bsettings, "app.log", (FIXTURES / "basic" / "app.log").read_bytes(), ArtifactKind.log, 1)]
+    assert isinstance(arts[0], LoadedArtifact)
+    previews = preview_analysis(IncidentInput(title="t"), arts, bsettings)
+    assert [p.agent for p in previews] == ["log", "metrics", "vision", "supervisor"]
+    log_pv = previews[0]
+    assert "pool exhausted" in log_pv.text and "db-01.prod.internal" not in log_pv.text
+    assert "hunter2pass" not in log_pv.text and log_pv.redactions.get("SECRET", 0) >= 1
