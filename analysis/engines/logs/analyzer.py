@@ -50,7 +50,7 @@ def iter_assignments(lines: Iterable[str], name: str = "", *, now: datetime | No
     """(line number, template id, template) for every input line, in order."""
     miner = miner or TemplateMiner()
     reader = RecordReader(name, now=now)
-    starts, ends, cids = array("l"), array("l"), array("l")
+    starts, ends, cids = array("I"), array("I"), array("i")
     for raw in reader(lines):
         starts.append(raw.line_start)
         ends.append(raw.line_end)

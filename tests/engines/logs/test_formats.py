@@ -257,3 +257,42 @@ def test_mixed_file_line_by_line() -> None:
     recs = list(iter_records(lines, "mixed.log", now=NOW))
     assert [r.level for r in recs] == ["ERROR", "WARN", "INFO"]
     assert [r.timestamp.second for r in recs] == [0, 1, 2]
+
+
+# Headers of other system logs (not tuned per dataset): the message must start where the event text starts.
+OTHER = [
+    ("alert-flag-epoch",
+     "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO "
+     "instruction cache parity error corrected", "INFO", "instruction cache parity error corrected"),
+    ("epoch-then-syslog",
+     "- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: session closed for user root",
+     None, "session closed for user root"),
+    ("fields-before-epoch",
+     "134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change: Component alt0 is in "
+     "the unavailable state (HWID=1973)", None, "Component State Change: Component alt0 is in the unavailable state "
+                                                "(HWID=1973)"),
+    ("windows-cbs",
+     "2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505 with Core: "
+     "C:\\Windows\\winsxs\\cbscore.dll", "INFO", "Loaded Servicing Stack v6.1.7601.23505 with Core: "
+                                                "C:\\Windows\\winsxs\\cbscore.dll"),
+    ("android-logcat",
+     "03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogsopening app wtoken = null",
+     "DEBUG", "printFreezingDisplayLogsopening app wtoken = null"),
+    ("spark",
+     "17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers for [TERM, HUP, INT]",
+     "INFO", "Registered signal handlers for [TERM, HUP, INT]"),
+    ("file-name-prefix",
+     "nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server "
+     "[req-38101a0b-2096-447d-96ea-a692162415ae - - -] 10.11.10.1 \"GET /v2/servers/detail HTTP/1.1\" status: 200",
+     "INFO", "[req-38101a0b-2096-447d-96ea-a692162415ae - - -] 10.11.10.1 \"GET /v2/servers/detail HTTP/1.1\" "
+             "status: 200"),
+]
+
+
+@pytest.mark.parametrize("line,level,message", [c[1:] for c in OTHER], ids=[c[0] for c in OTHER])
+def test_other_system_headers(line: str, level: str | None, message: str) -> None:
+    rec = one(line)
+    assert rec.timestamp is not None
+    assert rec.message == message
+    if level:
+        assert rec.level == level
