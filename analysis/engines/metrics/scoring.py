@@ -9,7 +9,7 @@ robust baseline (median and MAD of the last ``BASELINE`` points):
 
 * point deviation ``|x_t - median| / scale`` (spikes and dips), discounted by half when the
   value stays inside the range already seen over the last ``RANGE_HISTORY`` points;
-* mean-shift deviation of the last ``MEAN_WINDOW`` points (level shifts, sustained changes).
+* mean-shift deviation of the mean of the last ``MEAN_WINDOWS`` points (level shifts, sustained changes).
 
 Each feature is divided by its own maximum over the previous ``REFERENCE`` points; the larger
 ratio ``r`` becomes ``1 - 2**(-r**2)`` (r = 1, as unusual as the recent worst, scores 0.5).
@@ -24,8 +24,8 @@ import pandas as pd
 BASELINE = 4000
 #: Trailing points whose feature maximum defines "as unusual as anything recent".
 REFERENCE = 1000
-#: Points averaged by the mean-shift feature.
-MEAN_WINDOW = 6
+#: Points averaged by the mean-shift features (short level shifts, longer bursts of activity).
+MEAN_WINDOWS = (9,)
 #: Trailing points whose value range discounts spikes that stay inside it.
 RANGE_HISTORY = 4000
 #: Discount for point deviations that stay inside the recent value range.
@@ -68,14 +68,14 @@ def causal_scores(timestamps, values) -> np.ndarray:
     outside = (s.to_numpy() > hi) | (s.to_numpy() < lo)
     r_point = np.where(outside, r_point, IN_RANGE_DISCOUNT * r_point)
 
-    k = MEAN_WINDOW
-    mean_k = s.rolling(k).mean().to_numpy()
-    med_k = med.shift(k - 1).to_numpy()
-    scale_k = pd.Series(scale).shift(k - 1).to_numpy()
-    shift = np.nan_to_num(np.abs(mean_k - med_k) / scale_k, nan=0.0)
-    r_shift = _novelty(shift)
-
-    r = np.clip(np.maximum(r_point, r_shift), 0.0, 50.0)
+    r = r_point
+    for k in MEAN_WINDOWS:
+        mean_k = s.rolling(k).mean().to_numpy()
+        med_k = med.shift(k - 1).to_numpy()
+        scale_k = pd.Series(scale).shift(k - 1).to_numpy()
+        shift = np.nan_to_num(np.abs(mean_k - med_k) / scale_k, nan=0.0)
+        r = np.maximum(r, _novelty(shift))
+    r = np.clip(r, 0.0, 50.0)
     out = 1.0 - np.power(2.0, -(r ** 2))
     out[~np.isfinite(x)] = 0.0
     return np.clip(out, 0.0, 1.0)
