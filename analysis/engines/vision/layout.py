@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-#: A row/column segment counts as uniform (a gutter) when its grey levels span at most this.
+#: A row/column segment is uniform (a gutter) when at most one pixel is further than this from its median.
 UNIFORM_TOL = 6
 #: Smallest panel, in pixels (width, height).
 MIN_PANEL = (140, 80)
@@ -85,13 +85,18 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
 
 
-def _xycut(lum: np.ndarray, box: Box, axis: int, depth: int, tried_other: bool, out: list[Box]) -> None:
-    g = lum[box.y0:box.y1, box.x0:box.x1]
+def _xycut(planes: tuple[np.ndarray, np.ndarray], box: Box, axis: int, depth: int, tried_other: bool,
+           out: list[Box]) -> None:
+    g = planes[axis][box.y0:box.y1, box.x0:box.x1]
     if g.size == 0:
         return
     # axis 0: split into horizontal bands (look at rows); axis 1: split into columns.
-    rng = np.ptp(g, axis=1) if axis == 0 else np.ptp(g, axis=0)
-    content = _runs(rng > UNIFORM_TOL)
+    # A line is a gutter when (almost) all its pixels sit at its median level. The plane is blurred
+    # across the line direction, which damps JPEG noise but keeps the borders that cross the line.
+    ax = 1 if axis == 0 else 0
+    med = np.median(g, axis=ax, keepdims=True)
+    dev = (np.abs(g - med) > UNIFORM_TOL).sum(axis=ax)
+    content = _runs(dev > 1)
     merged: list[tuple[int, int]] = []
     for s, e in content:
         if merged and s - merged[-1][1] < 3:
@@ -106,7 +111,7 @@ def _xycut(lum: np.ndarray, box: Box, axis: int, depth: int, tried_other: bool, 
         if tried_other or depth >= MAX_DEPTH:
             out.append(inner)
             return
-        _xycut(lum, inner, 1 - axis, depth + 1, True, out)
+        _xycut(planes, inner, 1 - axis, depth + 1, True, out)
         return
     for s, e in merged:
         sub = Box(box.x0, box.y0 + s, box.x1, box.y0 + e) if axis == 0 else Box(box.x0 + s, box.y0, box.x0 + e, box.y1)
@@ -115,14 +120,15 @@ def _xycut(lum: np.ndarray, box: Box, axis: int, depth: int, tried_other: bool, 
         if depth >= MAX_DEPTH:
             out.append(sub)
         else:
-            _xycut(lum, sub, 1 - axis, depth + 1, False, out)
+            _xycut(planes, sub, 1 - axis, depth + 1, False, out)
 
 
 def find_panels(px: Pixels) -> list[Box]:
     """Panel rectangles, sorted top-to-bottom then left-to-right."""
     h, w = px.lum.shape
     leaves: list[Box] = []
-    _xycut(px.lum, Box(0, 0, w, h), 0, 0, False, leaves)
+    planes = (ndi.uniform_filter1d(px.lum, 3, axis=0), ndi.uniform_filter1d(px.lum, 3, axis=1))
+    _xycut(planes, Box(0, 0, w, h), 0, 0, False, leaves)
     panels = [b for b in leaves if b.w >= MIN_PANEL[0] and b.h >= MIN_PANEL[1]]
     # A single leaf covering (nearly) the whole image means no gutters: treat it as one panel.
     panels.sort(key=lambda b: (round(b.y0 / 20), b.x0))
