@@ -51,11 +51,32 @@ class Rule:
     pattern: re.Pattern[str]
     group: int = 0
     check: Callable[[str], bool] | None = None
+    hints: tuple[str, ...] = ()
+
+    def may_match(self, lowered: str) -> bool:
+        """Cheap prefilter: a rule with literal hints only runs when one of them occurs."""
+        return not self.hints or any(h in lowered for h in self.hints)
 
 
 def _r(name: str, kind: str, pattern: str, group: int = 0, flags: int = 0,
        check: Callable[[str], bool] | None = None) -> Rule:
-    return Rule(name, kind, re.compile(pattern, flags), group, check)
+    return Rule(name, kind, re.compile(pattern, flags), group, check, _HINTS.get(name, ()))
+
+
+#: Lower-case literals one of which must occur for a rule to be tried (rules not listed always run).
+_HINTS: dict[str, tuple[str, ...]] = {
+    "pem_block": ("private key",), "pem_header": ("-----",), "ssh_key": ("aaaa",), "url_password": ("://",),
+    "url_user": ("://",), "slack_webhook": ("hooks.slack",), "discord_webhook": ("discord",),
+    "teams_webhook": ("webhook.office",), "github": ("gh", "github_pat"), "gitlab": ("gl",), "slack_token": ("xox",),
+    "stripe": ("_live_", "_test_", "whsec_"), "google_api_key": ("aiza",), "google_oauth": ("ya29.", "1//0"),
+    "jwt": ("eyj",), "sendgrid": ("sg.",), "npm": ("npm_",), "pypi": ("pypi-",), "anthropic_openai": ("sk-",),
+    "hf_token": ("hf_",), "shopify": ("shp",), "square": ("sq0", "eaaa"), "mailgun": ("key-",), "mailchimp": ("-us",),
+    "telegram": (":aa",), "azure_conn": ("sharedaccess", "accountkey"), "auth_header": ("authorization",),
+    "bearer": ("bearer",), "cookie": ("cookie",), "cli_flag": ("-",), "password_phrase": ("pass", "pwd"),
+    "aws_arn_account": ("arn:",), "account_id": ("account",), "email": ("@",), "mac": (":", "-"),
+    "ipv6": (":",), "ipv4": (".",), "ec2_host": ("ip-",), "fqdn": (".",), "home_dir": ("/home/", "/users/"),
+    "user_phrase": ("user",), "ssh_password_for": (" for ",), "ssn": ("-",),
+}
 
 
 _KEYWORDS = (r"pass(?:word|wd|phrase)?|pwd|secret|token|api[_-]?key|apikey|[a-z]*key|credentials?|"
@@ -142,6 +163,7 @@ class Redactor:
     _by_placeholder: dict[str, str] = field(default_factory=dict)
     _counters: Counter = field(default_factory=Counter)
     hits: Counter = field(default_factory=Counter, repr=False)
+    _memo: dict[str, tuple[str, int]] = field(default_factory=dict, repr=False)
 
     def placeholder(self, kind: str, value: str) -> str:
         if value in self._by_value:
@@ -170,12 +192,30 @@ class Redactor:
         return rule.pattern.sub(sub, text)
 
     def redact(self, text: str) -> str:
-        """Replace every sensitive value in ``text`` with its placeholder."""
-        if not text:
+        """Replace every sensitive value in ``text`` with its placeholder (memoised; idempotent)."""
+        if not text or len(text) < 5:
             return text
+        known = len(self._by_value)
+        memo = self._memo.get(text)
+        if memo is not None:
+            out, seen = memo
+            if seen != known:  # values learned since: they may occur bare in this text
+                out = self._known_values(out)
+                self._memo[text] = (out, known)
+            return out
+        out = text
+        lowered = text.lower()
         for rule in RULES:
-            text = self._apply(rule, text)
-        # values already known from elsewhere (a password seen as ``password=x``, now bare), whole tokens only
+            if rule.may_match(lowered):
+                out = self._apply(rule, out)
+        out = self._known_values(out)
+        if len(self._memo) < 200_000:
+            self._memo[text] = (out, len(self._by_value))
+            self._memo[out] = (out, len(self._by_value))
+        return out
+
+    def _known_values(self, text: str) -> str:
+        """Values already known from elsewhere (a password seen as ``password=x``, now bare), whole tokens only."""
         for value, ph in sorted(self._by_value.items(), key=lambda kv: (-len(kv[0]), kv[0])):
             if len(value) >= 6 and value in text:
                 text = re.sub(r"(?<![A-Za-z0-9+/=_.-])" + re.escape(value) + r"(?![A-Za-z0-9+/=_-])", ph, text)
