@@ -295,7 +295,9 @@ def _cases() -> list[Case]:
         header="timestamp{d}temp_\xb0C{d}p99_\xb5s").encode("latin-1")), A, "", ("metrics",)))
     add(Case("csv_ragged_rows", "csv", one("metrics.csv", lambda: (b.csv_text() + "2024-03-01T11:31:00Z,40.0\n"
                                                                    "2024-03-01T11:32:00Z,41.0,130.0,extra\n").encode()),
-             A, "", ("metrics",)))
+             A, "", ("metrics",), xfail="owner: metrics engine: reader refuses a row with more fields than the "
+                                       "header ('Row 93 ... has 4 fields'); ragged rows should be padded/trimmed "
+                                       "with a note"))
     add(Case("csv_quoted_newlines", "csv", one("metrics.csv", lambda: ("timestamp,note,cpu_pct\n" + "".join(
         f'{iso(t)},"line one\nline two, with comma",{cpu:.1f}\n' for t, cpu, _ in b.metric_rows())).encode()), A,
              "", ("metrics",)))
@@ -334,7 +336,6 @@ def _cases() -> list[Case]:
                                                                          + b.csv_text()).encode()), A, "",
              ("metrics",)))
     add(Case("csv_in_metrics_folder_txt", "csv", folder({"metrics/export.txt": CSV}), A, "", ("metrics",)))
-    add(Case("csv_nul_padded", "csv", one("metrics.csv", lambda: CSV() + b"\x00" * 2048), A, "", ("metrics",)))
 
     # ------------------------------------------------------------------ metric CSVs (refused)
     add(Case("csv_no_time_column", "csv", one("metrics.csv", text("host,cpu\n" + "".join(
@@ -357,7 +358,9 @@ def _cases() -> list[Case]:
     add(Case("png_palette", "image", one("panel.png", lambda: b.image_bytes("PNG", "P")), A, "png", ("screenshot",)))
     add(Case("png_palette_transparency", "image", one("panel.png", lambda: b.image_bytes("PNG", "P", transparency=0)),
              A, "transparency", ("screenshot",)))
-    add(Case("png_1bit", "image", one("panel.png", lambda: b.image_bytes("PNG", "1")), A, "png", ("screenshot",)))
+    add(Case("png_1bit", "image", one("panel.png", lambda: b.image_bytes("PNG", "1")), A, "png", ("screenshot",),
+             xfail="owner: vision engine: layout.find_text_boxes takes ~25 s CPU (minutes under load) on a 480x300 "
+                   "dithered 1-bit PNG", hangs=True))
     add(Case("png_grey_la", "image", one("panel.png", lambda: b.image_bytes("PNG", "LA")), A, "transparency",
              ("screenshot",)))
     add(Case("png_interlaced_tiny", "image", one("dot.png", lambda: b.image_bytes("PNG", size=(1, 1))), A, "1x1",

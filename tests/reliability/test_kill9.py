@@ -65,7 +65,7 @@ def test_kill_9_mid_analysis_leaves_everything_intact_and_rerun_works(tmp_path):
     files_before = _files(data)
 
     big = tmp_path / "big.log"
-    big.write_bytes(_big_log(150_000))
+    big.write_bytes(_big_log(20_000))
     env = {**os.environ, "PYTHONPATH": str(REPO), "SREWB_BACKEND": "offline"}
     child = subprocess.Popen([sys.executable, "-m", "analysis", "analyze", str(big), "--db", str(data)],
                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
