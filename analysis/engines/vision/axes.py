@@ -111,15 +111,15 @@ def parse_tz_offset(texts: list[str]) -> tuple[timedelta | None, str]:
 
 
 def find_date(texts: list[str]) -> date | None:
-    """An ISO date printed on the page (time picker, title), if any."""
+    """The latest ISO date printed on the page (a time picker's range end, a title), if any."""
+    found: list[date] = []
     for t in texts:
-        m = _DATE.search(t)
-        if m:
+        for m in _DATE.finditer(t):
             try:
-                return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                found.append(date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
             except ValueError:
                 continue
-    return None
+    return max(found) if found else None
 
 
 def robust_line(p: np.ndarray, v: np.ndarray, tol_frac: float = 0.08) -> tuple[float, float, np.ndarray] | None:
