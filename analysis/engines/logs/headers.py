@@ -66,6 +66,11 @@ _ERROR_WORDS = re.compile(
 
 def bracket_end(s: str, pos: int) -> int:
     """Index of the ``]`` closing the ``[`` at ``pos`` (nesting aware), -1 if none within 200 chars."""
+    close = s.find("]", pos + 1, pos + 200)
+    if close < 0:
+        return -1
+    if s.find("[", pos + 1, close) < 0:
+        return close
     depth = 0
     for i in range(pos, min(len(s), pos + 200)):
         c = s[i]
@@ -78,8 +83,23 @@ def bracket_end(s: str, pos: int) -> int:
     return -1
 
 
+_LEVEL_TOKEN_CACHE: dict[str, str | None] = {}
+
+
 def _level_token(tok: str) -> str | None:
     """A header token that is a level word (``INFO``, ``[error]``, ``<warn>``, ``LOG:``)."""
+    try:
+        return _LEVEL_TOKEN_CACHE[tok]
+    except KeyError:
+        pass
+    lv = _level_token_uncached(tok)
+    if len(_LEVEL_TOKEN_CACHE) > 50_000:
+        _LEVEL_TOKEN_CACHE.clear()
+    _LEVEL_TOKEN_CACHE[tok] = lv
+    return lv
+
+
+def _level_token_uncached(tok: str) -> str | None:
     t = tok.strip("[]<>")
     colon = t.endswith(":")
     t = t.rstrip(":").upper()

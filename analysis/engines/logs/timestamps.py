@@ -96,8 +96,10 @@ def parse_iso(text: str) -> datetime | None:
     return None
 
 
-def _build(m: re.Match[str], year: int | None, now: datetime | None) -> datetime | None:
-    g = m.groupdict()
+def _build(m: re.Match[str], year: int | None, now: datetime | None,
+           g: dict[str, str | None] | None = None) -> datetime | None:
+    if g is None:
+        g = m.groupdict()
     try:
         if g.get("E"):
             return epoch_to_dt(int(g["E"]) / 1000.0)
@@ -118,11 +120,13 @@ def _build(m: re.Match[str], year: int | None, now: datetime | None) -> datetime
             mon = int(g["M"])
         frac = g.get("frac") or ""
         micro = int((frac + "000000")[:6]) if frac else 0
+        tz = g.get("tz")
+        utc_tz = not tz or tz in ("Z", "UTC", "GMT")
         dt = datetime(y, mon, int(g["D"]), int(g["h"]), int(g["m"]), min(int(g["s"]), 59), micro,
-                      tzinfo=parse_tz(g.get("tz")))
+                      tzinfo=timezone.utc if utc_tz else parse_tz(tz))
     except (ValueError, OverflowError):
         return None
-    return dt.astimezone(timezone.utc)
+    return dt if utc_tz else dt.astimezone(timezone.utc)
 
 
 @dataclass
@@ -167,7 +171,7 @@ class TimestampReader:
                 return TimestampMatch(hit.dt, m.end(), name, hit.level)
             g = m.groupdict()
             needs_year = not (g.get("Y") or g.get("y") or g.get("e") or g.get("E"))
-            dt = _build(m, year=self._infer_year(g) if needs_year else None, now=self.now)
+            dt = _build(m, year=self._infer_year(g) if needs_year else None, now=self.now, g=g)
             if dt is None:
                 continue
             if i:
