@@ -63,7 +63,45 @@ def collect_observations(bundle: EvidenceBundle) -> list[Observation]:
     obs.extend(note_observations(bundle.notes, start_index=len(obs) + 1))
     for i, o in enumerate(obs):
         o.id = f"obs-{i + 1:05d}"
+    _cross_file_novelty(obs, bundle.logs)
     return obs
+
+
+def _cross_file_novelty(obs: list[Observation], logs: list[Any]) -> None:
+    """Novelty across short, consecutive files of one stream (rotated or per-minute exports).
+
+    A single file shorter than 20 minutes cannot tell new from routine. When several files of the
+    same format together cover the window, a template first seen well after the group's start
+    (>= 60 s and >= 25 % of the group's span) is new; one present from the start is routine.
+    """
+    groups: dict[str, list[Any]] = defaultdict(list)
+    for la in logs:
+        groups[str(_g(la, "format", "") or "")].append(la)
+    for fmt, las in groups.items():
+        spans = [(_g(la, "start"), _g(la, "end")) for la in las if _g(la, "start") and _g(la, "end")]
+        if len(las) < 2 or len(spans) < 2:
+            continue
+        gs, ge = min(a for a, _ in spans), max(b for _, b in spans)
+        span = (ge - gs).total_seconds()
+        if span <= 0 or span >= 1200:
+            continue
+        names = {str(_g(la, "name", "")) for la in las}
+        mine = [o for o in obs if o.modality == "log" and o.attributes.get("artifact") in names
+                and not o.attributes.get("access") and o.novelty == "unknown" and o.time is not None]
+        first: dict[tuple[str, str], datetime] = {}
+        for o in mine:
+            k = (o.service, o.title)
+            if k not in first or o.time < first[k]:
+                first[k] = o.time
+        for o in mine:
+            lead = (first[(o.service, o.title)] - gs).total_seconds()
+            if lead >= max(60.0, 0.25 * span):
+                o.novelty = "new"
+                o.time = first[(o.service, o.title)]
+                o.strength = round(min(1.0, o.strength * 1.6), 4)
+            else:
+                o.novelty = "baseline"
+                o.strength = round(o.strength * 0.4, 4)
 
 
 def _quiet_series(bundle: EvidenceBundle) -> dict[str, list[EvidenceRef]]:
@@ -175,11 +213,12 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
             if c not in chosen:
                 chosen.append(c)
 
+    movers = first_movers(obs, services)
     hyps: list[Hypothesis] = []
     for i, cand in enumerate(chosen):
         others = [c.score for c in ranked if c is not cand]
         runner = max(others) if others else 0.0
-        culprit = _final_name(cand, services) or (services[0] if services else None)
+        culprit = _final_name(cand, services) or (next(iter(movers), None) if movers else None) or (services[0] if services else None)
         timing = timing_factor(cand.onset, symptom_t)
         direct = any(resolve(o.service, services) == culprit and c > 0.05 for o, c in cand.support)
         conf, trail = confidence(ConfidenceInputs(score=cand.score, runner_up=runner, modalities=len(cand.modalities),
@@ -243,7 +282,7 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
                                                           if c.category in ("database_overload", "cache_failure") and c.score > 0.3}),
         gaps=gaps,
         inconclusive=inconclusive,
-        first_movers=first_movers(obs, services),
+        first_movers=movers,
     )
 
 

@@ -251,7 +251,7 @@ def log_observations(la: Any, start_index: int = 0, services: Iterable[str] = ()
         count = int(_get(t, "count", 0) or 0)
         first_seen = _dt(_get(t, "first_seen"))
         novelty, onset, ratio = temporal_profile(_get(t, "per_minute", None), first_seen, span_start, span_end)
-        emitter = emitter_of(_get(t, "services", None), name, template)
+        emitter = emitter_of(_get(t, "services", None), name, f"{template}\n{sample[:400]}")
         if owner and (not emitter or emitter in GENERIC):
             emitter = owner
         subject = subject_in(text)

@@ -88,12 +88,19 @@ def merge(events: list[TimelineEvent]) -> list[TimelineEvent]:
 
 
 def first_movers(obs: list[Observation], services: list[str]) -> dict[str, datetime]:
-    """Per service, the earliest new/surging anomaly (cause, precursor or symptom)."""
-    out: dict[str, datetime] = {}
+    """Per service, the earliest new/surging anomaly (cause, precursor or symptom).
+
+    Ordered by the minute it moved, then by how much new evidence it carries (a service throwing
+    many new errors in the same minute as another's single warning comes first).
+    """
+    first: dict[str, datetime] = {}
+    weight: dict[str, float] = {}
     for o in obs:
         if o.time is None or o.novelty == "baseline" or o.role == "change" or o.strength < 0.25 or not o.service:
             continue
         s = resolve(o.service, services)
-        if s not in out or o.time < out[s]:
-            out[s] = o.time
-    return dict(sorted(out.items(), key=lambda kv: (kv[1], kv[0])))
+        if s not in first or o.time < first[s]:
+            first[s] = o.time
+        weight[s] = weight.get(s, 0.0) + o.strength * max(1, min(o.count, 100)) ** 0.5
+    order = sorted(first, key=lambda s: (first[s].replace(second=0, microsecond=0), -weight[s], s))
+    return {s: first[s] for s in order}
