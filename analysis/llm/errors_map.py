@@ -49,6 +49,14 @@ def _client_error(exc: bex.ClientError, model_id: str, region: str) -> BedrockCa
         return BedrockCallError(
             f"Bedrock does not accept model id {model_id} in {region}: use a model or inference-profile id "
             "that is available in this region (Settings).", "bad_model_id")
+    if code == "ValidationException" and "tool" in msg and ("support" in msg or "not allowed" in msg):
+        return BedrockCallError(
+            f"Model {model_id} does not support tool use (structured output): pick a Claude, Nova, Llama 3.1+ or "
+            "Mistral Large model for this agent in Settings.", "no_tool_use")
+    if code == "ValidationException" and "image" in msg and ("support" in msg or "not allowed" in msg):
+        return BedrockCallError(
+            f"Model {model_id} does not accept images: pick a multimodal model for the vision agent in Settings.",
+            "no_images")
     if code == "ValidationException" and ("too long" in msg or "too many" in msg or "context" in msg):
         return BedrockCallError(
             f"The request was too large for {model_id}: upload less or use a model with a larger context window.",

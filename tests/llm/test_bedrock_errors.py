@@ -20,6 +20,8 @@ CASES = [
     ("ValidationException", 400, "The provided model identifier is invalid.", "bad_model_id", "inference-profile id"),
     ("ValidationException", 400, "Invocation of model ID anthropic.x with on-demand throughput isn't supported.",
      "bad_model_id", "in us-east-1"),
+    ("ValidationException", 400, "This model doesn't support tool use.", "no_tool_use", "does not support tool use"),
+    ("ValidationException", 400, "Input is too long for requested model.", "too_large", "upload less"),
     ("ThrottlingException", 429, "Too many requests", "throttled", "throttling"),
     ("ModelTimeoutException", 408, "timeout", "timeout", "took too long"),
     ("ServiceUnavailableException", 503, "unavailable", "service_error", "retry later"),
