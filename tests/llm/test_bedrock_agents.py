@@ -233,7 +233,7 @@ def test_preview_shows_the_redacted_payload_without_calling(bsettings, make_ctx)
 def test_preview_analysis_runs_the_engines_and_sends_nothing(bsettings):
     from analysis.agents.loaded import LoadedArtifact
     from analysis.llm.bedrock_backend import preview_analysis
-    from conftest import FIXTURES, loaded
+    from bedrock_fixtures import FIXTURES, loaded
 
     arts = [loaded(bsettings, "app.log", (FIXTURES / "basic" / "app.log").read_bytes(), ArtifactKind.log, 1)]
     assert isinstance(arts[0], LoadedArtifact)

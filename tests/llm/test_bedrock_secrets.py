@@ -17,7 +17,7 @@ from analysis.store import Store
 from analysis.llm.redact import Redactor
 from bedrock_fake_server import FakeConverse
 from bedrock_secrets_corpus import ALL, LOG_SECRETS, SCREENSHOT_SECRETS, write_incident
-from conftest import render_text_image
+from bedrock_fixtures import render_text_image
 
 REPO = Path(__file__).resolve().parent.parent.parent
 SHOT_SIZE = (1200, 400)
