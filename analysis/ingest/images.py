@@ -6,6 +6,7 @@ The stored bytes stay the original upload; :func:`open_image` returns an RGB cop
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -34,6 +35,17 @@ def image_format(data: bytes) -> str | None:
     return None
 
 
+#: Smaller than this on either side cannot be a dashboard (the vision engine needs the same minimum).
+MIN_IMAGE_SIDE = 50
+
+
+def _bomb_message(name: str, exc: Exception, max_pixels: int) -> str:
+    m = re.search(r"\((\d+) pixels\)", str(exc))
+    declared = f"{int(m.group(1)):,} pixels" if m else "an enormous pixel size"
+    return (f"{name} declares {declared}, more than the limit of {max_pixels:,} pixels (possible decompression "
+            "bomb): upload a smaller screenshot.")
+
+
 @dataclass
 class ImageInfo:
     """What we learned while validating an image."""
@@ -58,6 +70,8 @@ def open_image(data: bytes, name: str, max_pixels: int) -> tuple[Image.Image, Im
                     f"{name} is {w}x{h} pixels, more than the limit of {max_pixels:,} pixels: "
                     "upload a smaller screenshot."
                 )
+            if w < MIN_IMAGE_SIDE or h < MIN_IMAGE_SIDE:
+                raise IngestError(f"{name} is only {w}x{h} pixels: upload a full dashboard screenshot.")
             fmt = (img.format or "unknown").lower()
             n_frames = getattr(img, "n_frames", 1)
             if n_frames > 1:
@@ -66,9 +80,8 @@ def open_image(data: bytes, name: str, max_pixels: int) -> tuple[Image.Image, Im
             img.load()
     except IngestError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise IngestError(f"{name} declares an enormous pixel size (possible decompression bomb): "
-                          "upload a normal screenshot.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise IngestError(_bomb_message(name, exc, max_pixels)) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise IngestError(f"{name} is not a readable image ({type(exc).__name__}): "
                           "re-export the screenshot as PNG or JPEG.") from None

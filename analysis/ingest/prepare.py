@@ -76,6 +76,9 @@ def parse_incident_json(data: bytes, name: str = "incident.json") -> IncidentInp
         raw = json.loads(decode_text(data, name).text)
     except (json.JSONDecodeError, IngestError) as exc:
         raise ValidationError(f"{name} is not valid JSON ({exc}): fix the file or leave it out.") from None
+    except RecursionError:
+        raise ValidationError(f"{name} is nested too deeply to be an incident description: "
+                              "use a flat JSON object with title, description, services and severity.") from None
     if not isinstance(raw, dict):
         raise ValidationError(f"{name} must be a JSON object with title, description, services and severity.")
     try:
