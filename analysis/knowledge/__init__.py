@@ -5,18 +5,24 @@ Public API: :class:`KnowledgeBase`, :class:`KBEntry`, :class:`KBHit`, the embedd
 and the incident bridge :func:`draft_from_report` / :func:`similar_incidents`.
 """
 
-from analysis.knowledge.embedders import (
+import os
+
+# LanceDB's Rust logger reads LANCEDB_LOG once, when lancedb is first imported (by our submodules):
+# default it to errors only so every search does not print deprecation chatter; an explicit value wins.
+os.environ.setdefault("LANCEDB_LOG", "error")
+
+from analysis.knowledge.embedders import (  # noqa: E402
     BedrockTitanEmbedder,
     Embedder,
     HashingEmbedder,
     MiniLMOnnxEmbedder,
     default_embedder,
 )
-from analysis.knowledge.filters import KBFilters
-from analysis.knowledge.importers import parse_csv, parse_jsonl, parse_markdown
-from analysis.knowledge.index import KnowledgeBase
-from analysis.knowledge.models import KBEntry, KBHit
-from analysis.knowledge.promote import draft_from_report, incident_query, promoted_id, similar_incidents
+from analysis.knowledge.filters import KBFilters  # noqa: E402
+from analysis.knowledge.importers import parse_csv, parse_jsonl, parse_markdown  # noqa: E402
+from analysis.knowledge.index import KnowledgeBase  # noqa: E402
+from analysis.knowledge.models import KBEntry, KBHit  # noqa: E402
+from analysis.knowledge.promote import draft_from_report, incident_query, promoted_id, similar_incidents  # noqa: E402
 
 __all__ = [
     "BedrockTitanEmbedder", "Embedder", "HashingEmbedder", "KBEntry", "KBFilters", "KBHit", "KnowledgeBase",

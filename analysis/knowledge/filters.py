@@ -47,9 +47,9 @@ class KBFilters(BaseModel):
         if self.category:
             parts.append(f"category = {sql_str(self.category)}")
         if self.service:
-            parts.append(f"array_has(services, {sql_str(self.service)})")
+            parts.append(f"array_has_any(services, [{sql_str(self.service)}])")
         if self.tag:
-            parts.append(f"array_has(tags, {sql_str(self.tag)})")
+            parts.append(f"array_has_any(tags, [{sql_str(self.tag)}])")
         if self.source:
             parts.append(f"source = {sql_str(self.source)}")
         if self.since:
