@@ -47,8 +47,12 @@ def _finding(artifact_id: str, name: str, s: SeriesSummary, a: Anomaly) -> Findi
     kind = "change_point" if a.kind in ("level_shift", "trend_change") else "metric_anomaly"
     what = a.kind.replace("_", " ")
     unit = f" {s.unit}" if s.unit and s.unit not in ("count",) else ""
-    title = (f"{s.name}: {what} {a.direction} from {_fmt(a.baseline)} to {_fmt(a.peak)}{unit} "
-             f"at {a.start.strftime('%H:%M')} UTC")
+    if a.kind == "trend_change":
+        title = (f"{s.name}: trend change {a.direction} at {a.start.strftime('%H:%M')} UTC, {_fmt(a.peak)}{unit} "
+                 f"where the earlier trend led to {_fmt(a.baseline)}")
+    else:
+        title = (f"{s.name}: {what} {a.direction} from {_fmt(a.baseline)} to {_fmt(a.peak)}{unit} "
+                 f"at {a.start.strftime('%H:%M')} UTC")
     mag = f"{a.magnitude:+.0%}" if abs(a.baseline) > 1e-9 else f"{a.magnitude:+.4g} absolute"
     detail = (f"{what.capitalize()} {a.direction} ({mag}) between {a.start.isoformat()} and {a.end.isoformat()}; "
               f"detector score {a.peak_score:.2f}.")

@@ -80,3 +80,27 @@ def test_nan_and_unsorted_input_are_tolerated():
     order = np.random.default_rng(6).permutation(100)
     _, changes = detect_series(ts[order], x[order])
     assert len(changes) == 1 and changes[0].direction == "up"
+
+
+def test_hourly_job_spikes_do_not_alarm_but_an_off_schedule_spike_does():
+    rng = np.random.default_rng(8)
+    n = 60 * 8  # eight hours of minutes with a cron job at minute 5 of each hour
+    x = 1.0 + 0.02 * rng.standard_normal(n)
+    for h in range(8):
+        x[h * 60 + 5] += 0.8
+    anomalies, _ = detect_series(_minutes(n), x)
+    assert anomalies == []
+    x[4 * 60 + 33] += 0.8
+    anomalies, _ = detect_series(_minutes(n), x)
+    assert len(anomalies) == 1 and anomalies[0].start == pd.Timestamp(_minutes(n)[4 * 60 + 33])
+
+
+def test_ramp_that_stops_is_a_trend_change_at_the_stop():
+    rng = np.random.default_rng(9)
+    n = 240
+    x = np.r_[np.linspace(230.0, 0.0, 132), np.zeros(n - 132)] + 0.2 * rng.standard_normal(n)
+    anomalies, changes = detect_series(_minutes(n), x)
+    trend = [a for a in anomalies if a.kind == "trend_change"]
+    assert trend, anomalies
+    assert abs((trend[0].start - pd.Timestamp(_minutes(n)[132])).total_seconds()) <= 180
+    assert trend[0].direction == "up"  # the value stays above where the falling trend was heading
