@@ -356,7 +356,8 @@ METRIC_FAMILIES: tuple[MetricFamily, ...] = (
                  {"queue_backlog": 0.5}, exclude=_rx(r"auth")),
     MetricFamily("request_surge", _rx(r"(requests?(_per|_total|_count|_rate|/s|ps\b|$)|rps|qps|req_s|requestcount|throughput|invocations|traffic|sessions|arrivals|_rate$)"),
                  "up", {"traffic_surge": 0.9}, exclude=_rx(r"(error|fail|5xx|4xx|429|latency|duration|time|bytes|size|limit|reject|throttl)")),
-    MetricFamily("rate_limited", _rx(r"(429|throttl|rate_?limit|limit_req|rejected|shed|too_many)"), "up", {"traffic_surge": 0.8},
+    MetricFamily("rate_limited", _rx(r"(429|throttled_req|request.*throttl|rate_?limit|limit_req|(requests?|conn\w*)_rejected|rejected_(requests?|conn)"
+                                     r"|shed|too_many)"), "up", {"traffic_surge": 0.8},
                  exclude=_rx(r"cpu|" + _CACHE)),
     MetricFamily("replicas_up", _rx(r"(replica|pods?_(count|ready|running)|instances?_(count|inservice)|desired|hpa|capacity|node_count|groupinservice)"),
                  "up", {"traffic_surge": 0.4, "deployment_regression": 0.1}, role="change"),

@@ -61,6 +61,13 @@ def collect_observations(bundle: EvidenceBundle) -> list[Observation]:
     for sr in bundle.screenshots:
         obs.extend(screenshot_observations(sr, start_index=len(obs) + 1))
     obs.extend(note_observations(bundle.notes, start_index=len(obs) + 1))
+    # the analyst's description: symptoms only, so a very weak hint that only breaks ties when the
+    # artifacts say nothing
+    for o in note_observations([f"{bundle.incident.title}. {bundle.incident.description}"], start_index=len(obs) + 1):
+        o.strength = 0.1
+        o.title = "incident description: " + o.family
+        o.evidence[0].artifact_name = "incident description"
+        obs.append(o)
     for i, o in enumerate(obs):
         o.id = f"obs-{i + 1:05d}"
     _cross_file_novelty(obs, bundle.logs)
