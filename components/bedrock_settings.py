@@ -4,6 +4,7 @@
 ``Settings`` copy; the edit is also kept in ``st.session_state["settings.bedrock"]`` so the page or
 ``components.resources`` can build the backend from it. Nothing here calls AWS except the
 "Test connection" button (one 1-token Converse call per distinct model).
+``render_payload_preview(previews)`` shows what each agent would send (already redacted).
 """
 
 from __future__ import annotations
@@ -116,3 +117,18 @@ def render_bedrock_settings(settings: Settings, store: Any) -> Settings:
     _test_connection(edited)
     _ledger(edited, store)
     return edited
+
+
+def render_payload_preview(previews: list[Any]) -> None:
+    """"What will be sent": the redacted payload per agent (``analysis.llm.bedrock_backend.preview_analysis``)."""
+    if not previews:
+        st.info("Nothing would be sent: no agent has findings to refine.")
+        return
+    tabs = st.tabs([p.agent for p in previews])
+    for tab, pv in zip(tabs, previews):
+        with tab:
+            counts = ", ".join(f"{n} {k.lower()}" for k, n in pv.redactions.items()) or "nothing"
+            st.caption(f"{pv.model} · prompt {pv.prompt_version} · redacted so far: {counts}")
+            if pv.images:
+                st.caption("Screenshots attached (sensitive text blacked out before sending): " + ", ".join(pv.images))
+            st.code(pv.text[:20_000], language="json")

@@ -810,6 +810,8 @@ def merge_supervisor(offline: AgentReport, answer: SupervisorAnswer, ctx: AgentC
                 onset = o
         reasoning = [f"model ({draft.confidence:.2f} stated) — {why_cap}", *draft.reasoning[:5]]
         if match is not None:
+            if draft.service and match.service and draft.service.lower() != match.service.lower():
+                reasoning.insert(1, f"culprit changed by the model from {match.service} to {draft.service}")
             reasoning += [f"engine: {r}" for r in match.reasoning[:6]]
             used.add(match.id)
         hyp = Hypothesis(

@@ -1,4 +1,4 @@
-"""The Bedrock settings component in Streamlit's AppTest: form, test connection (local endpoint), ledger."""
+"""The Bedrock components in Streamlit's AppTest: settings form, test connection (local endpoint), ledger, payload preview."""
 
 from __future__ import annotations
 
@@ -41,3 +41,28 @@ def test_settings_form_ledger_and_test_connection(tmp_path):
         assert len(fake.requests) == 2
         at.text_input(key="settings.region").set_value("eu-west-1").run()
         assert at.session_state["settings.bedrock"].bedrock_region == "eu-west-1"
+
+
+def _preview_app(log_path: str) -> None:
+    from pathlib import Path
+
+    from analysis.llm.bedrock_backend import preview_analysis
+    from analysis.models import ArtifactKind, IncidentInput
+    from analysis.settings import Settings
+    from bedrock_fixtures import loaded
+    from components.bedrock_settings import render_payload_preview
+
+    settings = Settings(data_dir=Path(log_path).parent / "data")
+    arts = [loaded(settings, "app.log", Path(log_path).read_bytes(), ArtifactKind.log, 1)]
+    render_payload_preview(preview_analysis(IncidentInput(title="t"), arts, settings))
+
+
+def test_payload_preview_component_shows_redacted_json():
+    from bedrock_fixtures import FIXTURES
+
+    at = AppTest.from_function(_preview_app, args=(str(FIXTURES / "basic" / "app.log"),), default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert len(at.tabs) == 4
+    code = at.code[0].value
+    assert "pool exhausted" in code and "db-01.prod.internal" not in code and "<HOST_1>" in code
