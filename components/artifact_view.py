@@ -34,10 +34,10 @@ def metric_table(artifact: Artifact):
 
 def preview(artifact: Artifact, key: str) -> None:
     """The preview of one artifact, chosen by its kind."""
-    st.caption(f"{artifact.kind.value} · {artifact.detected_format or 'unknown format'} · {fmt.size(artifact.size)} · "
+    st.caption(f"{artifact.kind.value} · {fmt.md(artifact.detected_format) or 'unknown format'} · {fmt.size(artifact.size)} · "
                f"sha256 {artifact.sha256[:12]}… · added {fmt.when(artifact.created_at)}")
     for note in artifact.notes:
-        st.caption(f"Note: {note}")
+        st.caption(f"Note: {fmt.md(note)}")
     if artifact.kind in (ArtifactKind.log, ArtifactKind.note, ArtifactKind.alert):
         browse_log(loaded_artifact(artifact).lines(), key=key)
     elif artifact.kind == ArtifactKind.metrics:
@@ -50,7 +50,7 @@ def preview(artifact: Artifact, key: str) -> None:
                 st.caption(f"{len(names)} series; the first {MAX_CHART_SERIES} are drawn — pick others above.")
     elif artifact.kind == ArtifactKind.screenshot:
         img = loaded_artifact(artifact).image()
-        st.image(img, caption=f"{artifact.name} — {img.width} × {img.height} px")
+        st.image(img, caption=f"{fmt.md(artifact.name)} — {img.width} × {img.height} px")
 
 
 def show_evidence(ref: EvidenceRef, artifacts: dict[str, Artifact], key: str) -> None:
@@ -77,4 +77,4 @@ def show_evidence(ref: EvidenceRef, artifacts: dict[str, Artifact], key: str) ->
             ImageDraw.Draw(img).rectangle(ref.bbox, outline=(255, 193, 7), width=width)
         buf = io.BytesIO()
         img.save(buf, format="PNG")
-        st.image(buf.getvalue(), caption=f"{art.name} — region {ref.bbox} of {img.width} × {img.height} px")
+        st.image(buf.getvalue(), caption=f"{fmt.md(art.name)} — region {ref.bbox} of {img.width} × {img.height} px")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -14,16 +15,21 @@ SEVERITY_COLOURS = {"critical": "#b71c1c", "high": "#e53935", "medium": "#fb8c00
 _LAYOUT = dict(margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=-0.2), hovermode="x unified")
 
 
+def _plain(text: object) -> str:
+    """Plotly renders a subset of HTML in labels: escape it so names and titles stay text."""
+    return html.escape(str(text), quote=False)
+
+
 def metric_figure(frame: pd.DataFrame, *, series: list[str] | None = None, window: tuple[datetime, datetime] | None = None,
                   title: str = "", row_height: int = 150) -> go.Figure:
     """One small panel per series (own y scale, shared UTC x axis); ``window`` is shaded on every panel."""
     names = series if series is not None else list(pd.unique(frame["series"]))
     names = names or []
     fig = make_subplots(rows=max(len(names), 1), cols=1, shared_xaxes=True, vertical_spacing=0.04 if len(names) < 6 else 0.02,
-                        subplot_titles=[str(n) for n in names] or None)
+                        subplot_titles=[_plain(n) for n in names] or None)
     for row, name in enumerate(names, start=1):
         part = frame[frame["series"] == name]
-        fig.add_trace(go.Scatter(x=part["timestamp"], y=part["value"], mode="lines", name=str(name),
+        fig.add_trace(go.Scatter(x=part["timestamp"], y=part["value"], mode="lines", name=_plain(name),
                                  line=dict(width=1.6), hovertemplate="%{x|%Y-%m-%d %H:%M:%S} UTC<br>%{y:.4g}"),
                       row=row, col=1)
     if window and window[0] is not None:
@@ -51,8 +57,8 @@ def focus_range(events: list[TimelineEvent]) -> tuple[datetime, datetime] | None
 def timeline_figure(events: list[TimelineEvent], *, onset: datetime | None = None, height: int = 320) -> go.Figure:
     """Every timeline event on one UTC axis, one row per source; changes drawn as diamonds."""
     fig = go.Figure()
-    rows = pd.DataFrame([{"time": e.time, "source": e.source + (f" · {e.service}" if e.service else ""),
-                          "title": e.title, "severity": e.severity, "change": e.is_change} for e in events])
+    rows = pd.DataFrame([{"time": e.time, "source": _plain(e.source + (f" · {e.service}" if e.service else "")),
+                          "title": _plain(e.title), "severity": e.severity, "change": e.is_change} for e in events])
     if rows.empty:
         return fig
     for sev, part in rows.groupby("severity", sort=False):

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from analysis.errors import WorkbenchError
+from components.format import md
 
 log = logging.getLogger("srewb.ui")
 
@@ -25,7 +26,7 @@ def shown_errors() -> Iterator[None]:
     try:
         yield
     except WorkbenchError as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(md(str(exc)), icon=":material/error:")
     except Exception as exc:  # streamlit's rerun/stop are BaseException and pass through
         log.exception("unexpected error in the UI")
-        st.error(INTERNAL_ERROR.format(name=f"{type(exc).__name__}: {exc}"[:300]), icon=":material/bug_report:")
+        st.error(md(INTERNAL_ERROR.format(name=f"{type(exc).__name__}: {exc}"[:300])), icon=":material/bug_report:")

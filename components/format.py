@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from analysis.export import md_escape
 from analysis.models import Category, IncidentStatus
 
 CATEGORY_LABELS: dict[str, str] = {
@@ -68,3 +69,13 @@ def size(n: int) -> str:
 
 def seconds(value: float | None) -> str:
     return "—" if value is None else (f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s")
+
+
+def md(text: object) -> str:
+    """User- or log-derived text made literal for Streamlit Markdown (titles, labels, captions, badges).
+
+    ``analysis.export.md_escape`` plus ``:`` and ``@``: Streamlit still applies ``:red[...]`` colour
+    directives, ``:emoji:`` / ``:material/...:`` shortcodes and URL/e-mail autolinks to text whose
+    brackets and dots are escaped; escaping the colon and the at-sign stops all of them.
+    """
+    return md_escape(None if text is None else str(text)).replace(":", "\\:").replace("@", "\\@")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.errors import NotFoundError
-from analysis.export import md_escape
 from analysis.models import Incident
 from analysis.store import Store
 from components import format as fmt
@@ -36,15 +35,15 @@ def no_incident_notice() -> None:
 
 
 def header(incident: Incident) -> None:
-    st.title(incident.title, anchor=False)
+    st.title(fmt.md(incident.title), anchor=False)
     row = st.container(horizontal=True)
     row.badge(fmt.status_label(incident.status), color=fmt.STATUS_COLORS.get(incident.status.value, "gray"))
     row.badge(incident.severity.value, color=fmt.SEVERITY_COLORS.get(incident.severity.value, "gray"))
     for svc in incident.services:
-        row.badge(svc, color="gray", icon=":material/dns:")
+        row.badge(fmt.md(svc), color="gray", icon=":material/dns:")
     st.caption(f"{incident.id} · opened {fmt.when(incident.created_at)} · updated {fmt.when(incident.updated_at)}")
     if incident.description:
-        st.markdown(md_escape(incident.description))
+        st.markdown(fmt.md(incident.description))
 
 
 FLASH_ICONS = {"success": ":material/check_circle:", "info": ":material/info:", "warning": ":material/warning:",

@@ -1,6 +1,6 @@
 """The report: ranked hypotheses with their evidence and review controls, timeline, gaps, agents.
 
-Every log- or user-derived string goes through ``md_escape`` (or a code block) before display.
+Every log- or user-derived string goes through ``format.md`` (or a code block) before display.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from analysis.export import md_escape
 from analysis.models import Artifact, EvidenceRef, Hypothesis, IncidentReport
 from components import format as fmt
 from components.artifact_view import show_evidence
@@ -44,7 +43,7 @@ def summary(report: IncidentReport) -> None:
 
 def _evidence_list(refs: list[EvidenceRef], artifacts: dict[str, Artifact], key: str) -> None:
     for i, ref in enumerate(refs):
-        label = md_escape(ref.locator())
+        label = fmt.md(ref.locator())
         exp = st.expander(label, icon=EVIDENCE_ICONS.get(ref.kind), key=f"{key}.{i}", on_change="rerun")
         with exp:
             if exp.open:
@@ -63,10 +62,10 @@ def hypothesis_card(h: Hypothesis, rank: int, *, verdict: str | None, artifacts:
             if verdict in VERDICT_BADGES:
                 text, colour, icon = VERDICT_BADGES[verdict]
                 row.badge(text, color=colour, icon=icon)
-        st.caption(f"category `{h.category.value}` · service **{md_escape(h.service or 'unknown')}** · "
+        st.caption(f"category `{h.category.value}` · service **{fmt.md(h.service or 'unknown')}** · "
                    f"onset {fmt.when(h.onset, seconds=True)} · status {h.status}")
         st.progress(h.confidence)
-        st.markdown(md_escape(h.statement))
+        st.markdown(fmt.md(h.statement))
         ev_tab, why_tab, fix_tab = st.tabs([f"Evidence ({len(h.evidence)})", "Why this confidence",
                                             f"Remediation ({len(h.remediation)})"], key=f"{key}.tabs")
         with ev_tab:
@@ -79,15 +78,15 @@ def hypothesis_card(h: Hypothesis, rank: int, *, verdict: str | None, artifacts:
                 st.markdown(f"**Against** ({len(h.refuting)})")
                 _evidence_list(h.refuting, artifacts, key=f"{key}.ref")
         with why_tab:
-            st.markdown("\n".join(f"- {md_escape(r)}" for r in h.reasoning) or "No reasoning recorded.")
+            st.markdown("\n".join(f"- {fmt.md(r)}" for r in h.reasoning) or "No reasoning recorded.")
         with fix_tab:
             if not h.remediation:
                 st.caption("No remediation suggested.")
             else:
                 st.caption("Suggestions are shown, never run.")
             for step in h.remediation:
-                risk = "" if step.risk == "safe" else f" — :orange[{step.risk}: {md_escape(step.risk_reason)}]"
-                st.markdown(f"- {md_escape(step.text)}{risk}")
+                risk = "" if step.risk == "safe" else f" — :orange[{step.risk}: {fmt.md(step.risk_reason)}]"
+                st.markdown(f"- {fmt.md(step.text)}{risk}")
                 if step.command:
                     st.code(step.command, language="bash")
         note_col, acc, rej = st.columns([4, 1, 1], vertical_alignment="bottom")
@@ -115,16 +114,16 @@ def gaps(report: IncidentReport) -> None:
     if not report.gaps:
         st.caption("Nothing was left unchecked.")
     for g in report.gaps:
-        settle = f" — *would settle it:* {md_escape(g.would_settle)}" if g.would_settle else ""
-        st.warning(f"**{md_escape(g.what)}**: {md_escape(g.why)}{settle}", icon=":material/search_off:")
+        settle = f" — *would settle it:* {fmt.md(g.would_settle)}" if g.would_settle else ""
+        st.warning(f"**{fmt.md(g.what)}**: {fmt.md(g.why)}{settle}", icon=":material/search_off:")
 
 
 def similar(report: IncidentReport) -> None:
     if not report.similar:
         st.caption("No similar past incidents (the knowledge base is empty or nothing matched).")
     for s in report.similar:
-        st.markdown(f"- **{md_escape(s.title)}** ({s.score:.2f}, {fmt.category_label(s.category)}): {md_escape(s.reason)}"
-                    + (f" — fixed by: {md_escape(s.resolution)}" if s.resolution else ""))
+        st.markdown(f"- **{fmt.md(s.title)}** ({s.score:.2f}, {fmt.category_label(s.category)}): {fmt.md(s.reason)}"
+                    + (f" — fixed by: {fmt.md(s.resolution)}" if s.resolution else ""))
 
 
 def agents(report: IncidentReport) -> None:

@@ -26,7 +26,7 @@ def run_with_progress(store: Store, incident_id: str, settings: Settings, *, bac
                 status.update(label=f"{label} working…")
                 st.write(f"**{label}** started")
             else:
-                st.write(f"**{label}**: {message}")
+                st.write(f"**{label}**: {fmt.md(message)}")
 
         try:
             run, report = run_stored_analysis(store, incident_id, settings, backend=backend, knowledge=knowledge,

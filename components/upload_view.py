@@ -7,6 +7,7 @@ import streamlit as st
 from analysis.settings import Settings
 from analysis.store import Store
 from analysis.workflow import UploadOutcome, upload
+from components import format as fmt
 
 ACCEPTED_HELP = ("Logs (.log .txt .json .jsonl .gz), metric CSVs (.csv .tsv), screenshots (PNG, JPEG, WebP) "
                  "or a .zip bundle holding any of these. Each file is checked before anything is stored.")
@@ -31,9 +32,10 @@ def outcome_messages(outcome: UploadOutcome) -> list[tuple[str, str]]:
     """``(level, sentence)`` for what was stored and, for each refused file, the one-sentence reason."""
     out: list[tuple[str, str]] = []
     if outcome.added:
-        out.append(("success", f"Added {len(outcome.added)} artifact(s): {', '.join(a.name for a in outcome.added)}."))
+        names = fmt.md(", ".join(a.name for a in outcome.added))
+        out.append(("success", f"Added {len(outcome.added)} artifact(s): {names}."))
     for r in outcome.rejected:
-        out.append(("error", r.reason if r.name in r.reason else f"{r.name}: {r.reason}"))
+        out.append(("error", fmt.md(r.reason if r.name in r.reason else f"{r.name}: {r.reason}")))
     if outcome.incident is not None:
         out.append(("info", "The bundle holds an incident.json; its fields were not applied — edit the incident "
                             "details to use them."))

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from analysis.export import md_escape
 from components import format as fmt
 from components.errors import shown_errors
 from components.incident_form import incident_form
@@ -29,10 +28,10 @@ def sample_buttons(prefix: str) -> None:
     if not samples:
         st.caption("No sample incidents are installed (data/samples/ is empty).")
     for name, title in samples:
-        if st.button(f"Open a sample incident: {title}", key=f"{prefix}.{name}", icon=":material/science:"):
-            with st.spinner(f"Loading the sample {title}…"), shown_errors():
+        if st.button(f"Open a sample incident: {fmt.md(title)}", key=f"{prefix}.{name}", icon=":material/science:"):
+            with st.spinner(f"Loading the sample {fmt.md(title)}…"), shown_errors():
                 inc = open_sample(store, name, get_settings())
-                state.flash("success", f"Sample incident “{inc.title}” created with its artifacts.")
+                state.flash("success", f"Sample incident “{fmt.md(inc.title)}” created with its artifacts.")
                 go(INCIDENT, state, inc.id)
 
 
@@ -41,7 +40,7 @@ def new_incident_form() -> None:
         data = incident_form("home.new")
         if data is not None:
             inc = store.create_incident(data)
-            state.flash("success", f"Incident “{inc.title}” created: now upload its artifacts.")
+            state.flash("success", f"Incident “{fmt.md(inc.title)}” created: now upload its artifacts.")
             go(INCIDENT, state, inc.id)
 
 
@@ -72,8 +71,8 @@ st.caption(f"{len(shown)} of {len(incidents)} incidents, newest first")
 for inc in shown:
     with st.container(border=True):
         c1, c2, c3 = st.columns([5, 3, 1], vertical_alignment="center")
-        c1.markdown(f"**{md_escape(inc.title)}**")
-        c1.caption(f"{', '.join(inc.services) or 'no services'} · opened {fmt.when(inc.created_at)} · {inc.id}")
+        c1.markdown(f"**{fmt.md(inc.title)}**")
+        c1.caption(f"{fmt.md(', '.join(inc.services)) or 'no services'} · opened {fmt.when(inc.created_at)} · {inc.id}")
         last = next((r for r in store.list_runs(inc.id) if r.status == "completed"), None)
         if last is not None:
             c1.caption(f"Last analysis: {fmt.category_label(last.top_category) if last.top_category else 'inconclusive'}"

@@ -28,7 +28,7 @@ if incident is None:
         data = incident_form("incident.new")
         if data is not None:
             created = store.create_incident(data)
-            state.flash("success", f"Incident “{created.title}” created: now upload its artifacts.")
+            state.flash("success", f"Incident “{fmt.md(created.title)}” created: now upload its artifacts.")
             go(INCIDENT, state, created.id)
     st.stop()
 
@@ -48,7 +48,8 @@ with tab_art:
     if not artifacts:
         st.info("No artifacts yet: drop logs, metric CSVs or screenshots above.", icon=":material/upload_file:")
     for art in artifacts:
-        exp = st.expander(f"{art.name} · {art.kind.value} · {fmt.size(art.size)}", icon=KIND_ICONS.get(art.kind.value),
+        exp = st.expander(f"{fmt.md(art.name)} · {art.kind.value} · {fmt.size(art.size)}",
+                          icon=KIND_ICONS.get(art.kind.value),
                           key=f"artifact.{art.id}", on_change="rerun")
         with exp:
             if exp.open:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analysis.export import report_to_json, report_to_markdown
+from components import format as fmt
 from components import report_view as view
 from components.errors import shown_errors
 from components.incident_header import INCIDENT, current_incident, go, header, no_incident_notice, show_flashes
@@ -90,7 +91,7 @@ else:
                 state.flash("success", "Note saved.")
                 st.rerun()
         for r in reviews:
-            st.caption(f"{r.created_at:%Y-%m-%d %H:%M} · {r.author} · {r.verdict}"
+            st.caption(f"{r.created_at:%Y-%m-%d %H:%M} · {fmt.md(r.author)} · {r.verdict}"
                        + (f" · {r.hypothesis_id}" if r.hypothesis_id else ""))
             if r.note:
                 st.text(r.note)
