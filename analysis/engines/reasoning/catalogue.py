@@ -66,7 +66,8 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
         "version_change",
         _rx(r"(\bstarting\b.*\bv\d+\.\d+|\bversion[=: ]+v?\d+\.\d+|\bdeploy(ed|ing|ment)?\b.*\bv?\d+\.\d+\.\d+"
             r"|pull(ing|ed)? image|successfully pulled image|image[=: ]+\S+:\S*\d|\brelease[d]? v?\d+\.\d+"
-            r"|\brolling (out|update)\b|\bupgrad(e|ed|ing) (to|from)\b|\bnew revision\b|\brollout\b)"),
+            r"|\brolling (out|update)\b|\bupgrad(e|ed|ing) (to|from)\b|\bnew revision\b|\brollout\b|\bcanary\b|helm (upgrade|install)"
+            r"|argo\w* .{0,20}sync|deployed (version|build|commit|release)|git[_ -]?(sha|commit)[=: ]+[0-9a-f]{7}|\bbuild[=: #]+\d+)"),
         {"deployment_regression": 0.6},
         role="change",
         exclude=_rx(r"spring boot ::|servlet engine|tomcat/\S+\]$|already present on machine|linux version|kernel"),
@@ -80,11 +81,12 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
     ),
     TextFamily(
         "config_reload",
-        _rx(r"((config\w*|settings?|properties|parameters?)\b.{0,60}\b(reload|refresh|updat|chang|appl|overrid)\w*"
+        _rx(r"((config\w*|settings?|properties|parameters?)\b.{0,60}\b(reload|refresh|updat|chang|appl|overrid|modif)\w*"
             r"|(reload|refresh|appl)\w*\b.{0,20}\b(config|settings?)"
             r"|applied setting|setting changed|feature[ -]?flag\b.{0,40}\b(flip|chang|toggl|enabl|disabl|updat|set)\w*"
             r"|\bflag\b.{0,30}\b(flipped|toggled|changed)|configmap\b.{0,40}\b(updat|chang|modif)\w*"
-            r"|\brevision[= ]\d+|hot[- ]reload|\bsighup\b|dynamic config)"),
+            r"|\brevision[= ]\d+|hot[- ]reload|\bsighup\b|dynamic config|parameter group|alter system|\bsysctl\b|feature toggle"
+            r"|toggle[ds]? .{0,30}(on|off|enabled|disabled))"),
         {"config_change": 1.0},
         role="change",
         exclude=_rx(r"feature flags refreshed|\bdeprecated\b"),
@@ -108,7 +110,8 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
         "oom_kill",
         _rx(r"(outofmemoryerror|out of memory|oom[-_ ]?kill|oomkilled|\boom\b.*\bkill|memory cgroup out of memory"
             r"|java heap space|cannot allocate memory|memoryerror|gc overhead limit exceeded|heap out of memory"
-            r"|allocation failed - javascript heap|fatal error: runtime: out of memory|exit code 137|invoked oom-killer)"),
+            r"|allocation failed - javascript heap|fatal error: runtime: out of memory|exit code 137|invoked oom-killer|bad_alloc"
+            r"|memory limit (exceeded|reached)|low on resource: memory|killed process \d+)"),
         {"memory_exhaustion": 1.0},
         exclude=_rx(r"(maxmemory|oom command not allowed|used memory >)"),
     ),
@@ -155,7 +158,8 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
     TextFamily(
         "db_lock_wait",
         _rx(r"(lock wait timeout|deadlock|could not obtain lock|lock timeout|waiting for (a |table )?lock|canceling statement due to"
-            r"|statement timeout|query timeout|querytimeout|slow query|long[- ]running (query|transaction)|still waiting for \w*lock)"),
+            r"|statement timeout|query timeout|querytimeout|slow query|long[- ]running (query|transaction)|still waiting for \w*lock"
+            r"|replica(tion)? lag|seconds_behind_master|too many clients already)"),
         {"database_overload": 0.8},
         culprit="target",
     ),
@@ -195,6 +199,7 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
         "dependency_refused",
         _rx(r"(connection refused|econnrefused|connect(ion)? (to|failed).{0,60}(refused|failed)|upstream connect error"
             r"|no healthy upstream|service unavailable|\b503\b|bad gateway|\b502\b|circuit ?breaker.{0,60}(open|half)"
+            r"|upstream prematurely closed|upstream sent no valid|connection closed by upstream|eof from upstream"
             r"|circuit (is )?open|failed to connect|unable to connect|could not connect|connection (closed|aborted) by)"),
         {"dependency_failure": 0.7, "node_failure": 0.1},
         culprit="target",
@@ -263,15 +268,17 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
         "queue_backlog",
         _rx(r"(consumer lag|\blag\b.{0,30}\d|backlog|queue (depth|size|length|full|is full|overflow)|messages? (pile|piling|waiting)"
             r"|unacked|dead[- ]letter|\bdlq\b|rebalanc|max\.poll\.interval|consumer (group )?(stuck|slow|behind)|offset (lag|behind)"
-            r"|falling behind|partition.{0,30}(lag|behind)|prefetch|visibility timeout|queue.{0,20}(grow|increas))"),
+            r"|falling behind|partition.{0,30}(lag|behind)|prefetch|visibility timeout|queue.{0,20}(grow|increas)|messages in queue)"),
         {"queue_backlog": 0.9},
+        exclude=_rx(r"replica(tion)? lag|seconds_behind_master|wal|standby"),
     ),
     # ---- node -----------------------------------------------------------------------------
     TextFamily(
         "node_notready",
         _rx(r"(nodenotready|node.{0,60}not ?ready|kubelet stopped posting|node.{0,40}(unreachable|lost|down|failed)"
             r"|taintmanagereviction|node\.kubernetes\.io/(unreachable|not-ready)|instance.{0,30}(terminat|stopp|retir|unhealthy)"
-            r"|spot (instance )?interruption|host (is )?down|hypervisor|system reboot|kernel panic|nodecontroller)"),
+            r"|spot (instance )?interruption|host (is )?down|hypervisor|system reboot|kernel panic|nodecontroller|status check failed"
+            r"|hardware (error|failure)|instance (retirement|stopped))"),
         {"node_failure": 1.0},
         culprit="target",
     ),
@@ -387,7 +394,7 @@ METRIC_BY_NAME: dict[str, MetricFamily] = {f.name: f for f in METRIC_FAMILIES}
 
 
 _RUNTIME_VERSION = _rx(r"\b(java|jdk|jvm|tomcat|spring boot|python|node|go|openssl|kernel|glibc|netty|nginx|envoy)[ /:]*v?\d+(\.\d+)*")
-_VERSION_WORD = _rx(r"\b(starting|started|version|deploy\w*|release\w*|image|rolling|upgrad\w*|revision|rollout|build)\b")
+_VERSION_WORD = _rx(r"\b(starting|started|version|deploy\w*|release\w*|image|rolling|upgrad\w*|revision|rollout|build|commit|sha|canary|helm|sync\w*)\b")
 
 
 #: families whose key words are numbers that a template masks (``duration: <*> ms``)
@@ -407,7 +414,8 @@ _GATE = re.compile(
     r"took|latency|p9\d|response time|wal|tablespace|notafter|valid|renew|acme|keystore|login|password|permission|access|"
     r"signature|secret|rotat|quota|shed|backpressure|worker_connections|too many|rejectedexecution|consum|offset|rebalanc|"
     r"poll|dlq|dead|unacked|prefetch|visibility|behind|instance|spot|terminat|reboot|hypervisor|read-only|remount|ata\d|"
-    r"scsi|edac|oom|killed|exit|sigkill|sigterm|died|liveness|readiness|maxmemory|slab|memcache|redis|switchover|election)")
+    r"scsi|edac|oom|killed|exit|sigkill|sigterm|died|liveness|readiness|maxmemory|slab|memcache|redis|switchover|election|"
+    r"param|modif|toggle|canary|helm|argo|commit|build|sysctl|alloc|premature|hardware|status check)")
 _SAMPLE_GATE = re.compile(r"(v\d+\.\d+|\d+\.\d+\.\d+|duration: |seq scan|index scan|rows removed|query_time)")
 
 
