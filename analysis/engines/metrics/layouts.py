@@ -65,7 +65,10 @@ def _find_time_column(raw: RawTable, name: str) -> str:
 
 def _numeric_cells(col: pd.Series) -> tuple[np.ndarray, str, np.ndarray]:
     """Parse a text column of numbers (units like '%', 'ms', 'MB' allowed): values, unit, bad-cell mask."""
-    codes, uniq = pd.factorize(col, use_na_sentinel=True)
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes, uniq = col.cat.codes.to_numpy(), col.cat.categories
+    else:
+        codes, uniq = pd.factorize(col, use_na_sentinel=True)
     uvals = np.full(len(uniq), np.nan)
     ubad = np.zeros(len(uniq), dtype=bool)
     units: dict[str, int] = {}
@@ -156,8 +159,9 @@ def _group_codes(frame: pd.DataFrame, key_cols: list[str], keep: np.ndarray
         combined = combined * (len(uniq) + 1) + (codes + 1)
         if len(uniq) and combined.max() > 2**52:
             combined = pd.factorize(combined)[0].astype(np.int64)
-    gcodes, _ = pd.factorize(combined)
-    _, first_rows = np.unique(gcodes, return_index=True)
+    gcodes, guniq = pd.factorize(combined)
+    first_rows = np.empty(len(guniq), dtype=np.int64)
+    first_rows[gcodes[::-1]] = np.arange(n - 1, -1, -1)  # later writes win: the first occurrence remains
     key_values = {c: [("" if codes[r] < 0 else str(uniq[codes[r]]).strip()) for r in first_rows]
                   for c, (codes, uniq) in per_col.items()}
     return gcodes.astype(np.int64), first_rows, key_values

@@ -91,7 +91,7 @@ def sniff(text: str, name: str) -> tuple[str, int, str]:
 def _head_text(data: bytes, name: str) -> tuple[str, str]:
     """Decoded start of the file (for sniffing) and the encoding to read the whole file with."""
     head = data[:262_144]
-    if not data or not data.strip():
+    if not head.strip() and not data.strip():
         raise IngestError(f"The metrics file {name} is empty; upload a CSV with a time column and numeric columns.")
     if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16")[:262_144], "utf-16"

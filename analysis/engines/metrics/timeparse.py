@@ -99,8 +99,11 @@ def parse_time_column(col: pd.Series) -> pd.DatetimeIndex:
         return parsed.as_unit("ns")
     if isinstance(col.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(col.dtype):
         return pd.DatetimeIndex(pd.to_datetime(col, utc=True)).as_unit("ns")
-    codes, uniq = pd.factorize(col, use_na_sentinel=True)
-    parsed = _parse_unique(pd.Index(uniq)).as_unit("ns")
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes, uniq = col.cat.codes.to_numpy(), col.cat.categories
+    else:
+        codes, uniq = pd.factorize(col, use_na_sentinel=True)
+    parsed = _parse_unique(pd.Index(np.asarray(uniq, dtype=object))).as_unit("ns")
     values = parsed.asi8
     out = np.where(codes >= 0, values[np.maximum(codes, 0)], np.iinfo(np.int64).min)
     return pd.DatetimeIndex(pd.to_datetime(out.view("datetime64[ns]"), utc=True)).as_unit("ns")
