@@ -59,11 +59,20 @@ def run_scenario(path: Path, fake_url: str, store) -> dict:
     return out
 
 
+def rerender(json_path: Path, out: Path) -> None:
+    """Rewrite the markdown from a saved JSON (no runs)."""
+    out.write_text(render(json.loads(json_path.read_text())))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "bedrock.md"))
+    ap.add_argument("--render-only", action="store_true", help="re-render the markdown from the saved JSON")
     args = ap.parse_args(argv)
+    if args.render_only:
+        rerender(Path(args.out).with_suffix(".json"), Path(args.out))
+        return 0
     scen_root = SHARED / "scenarios"
     if not scen_root.is_dir():
         print(f"skip: {scen_root} not found")
@@ -105,7 +114,10 @@ def render(results: dict) -> str:
              "(bytes/4 of the request it received and of its answer); cost = those tokens x the price table "
              "in `analysis/llm/cost.py` for the default models (Haiku 4.5 for log/metrics, Sonnet 4.5 for "
              "vision/supervisor). The fake model echoes the engine's hypotheses, so the top category must not "
-             "change; baseline = offline run of the same scenario in the same process.", "",
+             "change; baseline = offline run of the same scenario in the same process (the first scenario's "
+             "offline time also pays the one-time imports). The machine was shared with other jobs "
+             "(load average 10-18 on 2 cores), so seconds are noisy; tokens, calls and cost are exact for the "
+             "payloads built.", "",
              "## Per scenario (cache cold vs warm)", "",
              "| scenario | offline s | cold s | warm s | cold calls | warm calls | warm cache hits | cold $ | warm $ | "
              "top offline | top bedrock | truth | degraded |",
