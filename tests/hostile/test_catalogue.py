@@ -22,7 +22,10 @@ from pathlib import Path
 import pytest
 
 from analysis.cli.main import main
+from analysis.ingest.prepare import prepare_files
+from analysis.settings import Settings
 from analysis.store import Store
+from analysis.workflow import read_paths
 from hostile_catalogue import ACCEPTED, CASES, Case
 from hostile_world import (
     World, artifact_files_intact, files_snapshot, rows_snapshot, unexpected_data_files,
@@ -108,6 +111,11 @@ def test_case(case: Case, world: World, monkeypatch):
         else:
             assert rows_after == rows_before, "a run without --db stored something"
             _check_report(case, json.loads(out), _input_names(args))
+            if case.reason:  # the note/format the CLI would have stored, from the same ingest code path
+                files = [a for a in args if not a.startswith("--")]
+                batch = prepare_files(read_paths(files, Settings())[1], Settings())
+                text = " | ".join([f.detected_format for f in batch.files] + [n for f in batch.files for n in f.notes])
+                assert case.reason.lower() in text.lower(), f"expected {case.reason!r} in {text!r}"
     else:
         assert code == 2, f"{case.name} ended with exit {code}: {err.strip()[:300]} {out[:200]}"
         assert out == ""

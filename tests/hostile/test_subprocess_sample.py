@@ -97,6 +97,7 @@ def test_sample_case_in_a_limited_process(case: Case, world: World):
     code, out, err, seconds, peak_mb = run_limited(["analyze", *args, "--db", str(world.data), "--json"],
                                                    world.cwd, world.tmp, case.env)
 
+    print(f"{case.name}: exit {code}, {seconds:.1f} s wall, peak RSS {peak_mb:.0f} MB")  # shown with -rP
     assert code >= 0, f"killed by signal {-code} (CPU or memory limit)"
     assert seconds < TIMEOUT_S and peak_mb < 2048, (seconds, peak_mb)
     assert "Traceback" not in err, err[-2000:]
