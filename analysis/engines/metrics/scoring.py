@@ -30,14 +30,18 @@ MEAN_WINDOWS = (9,)
 RANGE_HISTORY = 4000
 #: Discount for point deviations that stay inside the recent value range.
 IN_RANGE_DISCOUNT = 0.5
-#: Points before the baseline is used, and before any score is emitted.
-BASELINE_WARMUP = 20
-REFERENCE_WARMUP = 100
+#: Points the baseline needs before its spread is trusted (a young median/MAD underestimates the
+#: spread, and the inflated deviations it produces would dominate the novelty reference). Short
+#: series use an eighth of their length (at least 20 points), like NAB's length-based probation.
+BASELINE_WARMUP = 150
+#: Further points of feature history before any score is emitted.
+REFERENCE_LAG = 50
 
 
-def _novelty(feature: np.ndarray) -> np.ndarray:
+def _novelty(feature: np.ndarray, warmup: int) -> np.ndarray:
     f = pd.Series(feature)
-    ref = f.shift(1).rolling(REFERENCE, min_periods=REFERENCE_WARMUP).max().to_numpy()
+    ref = np.array(f.shift(1).rolling(REFERENCE, min_periods=1).max(), dtype=float)
+    ref[: warmup + REFERENCE_LAG] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(ref > 0, feature / ref, 0.0)
     return np.nan_to_num(r, nan=0.0, posinf=0.0)
@@ -54,17 +58,18 @@ def causal_scores(timestamps, values) -> np.ndarray:
     if n == 0:
         return np.zeros(0)
     s = pd.Series(x).ffill().bfill().fillna(0.0)
+    warm = int(min(BASELINE_WARMUP, max(20, n // 8)))
     hist = s.shift(1)
-    med = hist.rolling(BASELINE, min_periods=BASELINE_WARMUP).median()
-    mad = (s - med).abs().shift(1).rolling(BASELINE, min_periods=BASELINE_WARMUP).median() * 1.4826
-    std = hist.rolling(BASELINE, min_periods=BASELINE_WARMUP).std()
+    med = hist.rolling(BASELINE, min_periods=warm).median()
+    mad = (s - med).abs().shift(1).rolling(BASELINE, min_periods=warm).median() * 1.4826
+    std = hist.rolling(BASELINE, min_periods=warm).std()
     scale = np.maximum(np.maximum(mad.to_numpy(), 0.1 * std.to_numpy()), 1e-9)
     scale = np.where(np.isfinite(scale), scale, np.inf)
 
     point = np.nan_to_num(np.abs(s.to_numpy() - med.to_numpy()) / scale, nan=0.0)
-    r_point = _novelty(point)
-    hi = hist.rolling(RANGE_HISTORY, min_periods=BASELINE_WARMUP).max().to_numpy()
-    lo = hist.rolling(RANGE_HISTORY, min_periods=BASELINE_WARMUP).min().to_numpy()
+    r_point = _novelty(point, warm)
+    hi = hist.rolling(RANGE_HISTORY, min_periods=warm).max().to_numpy()
+    lo = hist.rolling(RANGE_HISTORY, min_periods=warm).min().to_numpy()
     outside = (s.to_numpy() > hi) | (s.to_numpy() < lo)
     r_point = np.where(outside, r_point, IN_RANGE_DISCOUNT * r_point)
 
@@ -74,7 +79,7 @@ def causal_scores(timestamps, values) -> np.ndarray:
         med_k = med.shift(k - 1).to_numpy()
         scale_k = pd.Series(scale).shift(k - 1).to_numpy()
         shift = np.nan_to_num(np.abs(mean_k - med_k) / scale_k, nan=0.0)
-        r = np.maximum(r, _novelty(shift))
+        r = np.maximum(r, _novelty(shift, warm))
     r = np.clip(r, 0.0, 50.0)
     out = 1.0 - np.power(2.0, -(r ** 2))
     out[~np.isfinite(x)] = 0.0
