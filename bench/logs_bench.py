@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
-import os
 import re
-import resource
 import subprocess
 import sys
 import time

@@ -15,7 +15,7 @@ from analysis.engines.logs import findings as fnd
 from analysis.engines.logs.levels import rank
 from analysis.engines.logs.miner import TemplateMiner, template_id
 from analysis.engines.logs.models import LogAnalysis, TemplateStat
-from analysis.engines.logs.records import RawRecord, RecordReader, _is_table_header
+from analysis.engines.logs.records import RawRecord, RecordReader, is_table_header
 from analysis.engines.logs.stats import (MAX_ERROR_KEYS, SAMPLE_CHARS, AccessAcc, EntityCounter, ErrorCluster,
                                          Occurrence, TemplateAcc, minute_label)
 from analysis.engines.logs.access import path_template
@@ -26,7 +26,7 @@ def mine_record(miner: TemplateMiner, raw: RawRecord) -> int:
     p = raw.parsed
     if p is not None and p.fixed_template is not None:
         return miner.add_fixed(p.fixed_template)
-    if _is_table_header(p):
+    if is_table_header(p):
         return -1
     text = raw.mine_text
     if not text.strip():
@@ -92,7 +92,7 @@ def analyze_log(lines: Iterable[str], *, artifact_id: str, name: str, now: datet
     first_line, first_excerpt = 1, ""
     for raw in reader(lines):
         p = raw.parsed
-        if _is_table_header(p):
+        if is_table_header(p):
             continue
         record_count += 1
         if record_count == 1:

@@ -123,7 +123,7 @@ class RawRecord:
                          message=self.message, template_id=template_id, fields=fields)
 
 
-def _is_table_header(p: ParsedLine | None) -> bool:
+def is_table_header(p: ParsedLine | None) -> bool:
     return p is not None and p.fields.get("table_header") == "1"
 
 
@@ -156,7 +156,7 @@ class RecordReader:
             p = parser.parse(line)
             if p is None:
                 if cur is not None and not line[:1].isdigit() and (cur.line_end - cur.line_start) < MAX_RECORD_LINES and (
-                        (cur.parsed is not None and not _is_table_header(cur.parsed)
+                        (cur.parsed is not None and not is_table_header(cur.parsed)
                          and (cur.parsed.timestamp is not None or cur.parsed.level is not None))
                         or _CONT_START.match(line) or not line.strip()):
                     cur.line_end = n
@@ -182,6 +182,6 @@ def iter_records(lines: Iterable[str], name: str = "", *, now: datetime | None =
     """Detect the format line by line and yield one :class:`LogRecord` per (multi-line) record."""
     reader = RecordReader(name, now=now, year_hint=year_hint)
     for raw in reader(lines):
-        if _is_table_header(raw.parsed):
+        if is_table_header(raw.parsed):
             continue
         yield raw.to_model()
