@@ -19,13 +19,21 @@ AGENT_LABELS = {"log": "Log agent", "metrics": "Metrics agent", "vision": "Visio
 def run_with_progress(store: Store, incident_id: str, settings: Settings, *, backend: Any = None,
                       knowledge: Any = None) -> tuple[RunInfo, IncidentReport]:
     """Run and store an analysis inside an ``st.status`` that shows each agent as it works."""
-    with st.status("Analysing…", expanded=True) as status:
+    finished: set[str] = set()
+    bar = st.progress(0.0, text="Starting the agents…")
+    with st.container(key=f"analysis.progress.{len(store.list_runs(incident_id))}"), \
+            st.status("Analysing…", expanded=True) as status:
         def progress(agent: str, message: str) -> None:
             label = AGENT_LABELS.get(agent, agent)
+            if message.startswith("done"):
+                finished.add(agent)
+            share = min(len(finished) / len(AGENT_LABELS), 1.0)
             if message == "started":
-                status.update(label=f"{label} working…")
+                status.update(label=f"{label} working…", expanded=True)
+                bar.progress(share, text=f"{label} working…")
                 st.write(f"**{label}** started")
             else:
+                bar.progress(share, text=f"{label}: {fmt.md(message)}")
                 st.write(f"**{label}**: {fmt.md(message)}")
 
         try:
@@ -37,6 +45,7 @@ def run_with_progress(store: Store, incident_id: str, settings: Settings, *, bac
         done = f"Analysis complete in {fmt.seconds(report.timings.get('total'))}"
         status.update(label=done + (" (degraded: see Gaps)" if report.degraded else ""),
                       state="complete", expanded=False)
+    bar.empty()
     return run, report
 
 
