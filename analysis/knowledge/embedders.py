@@ -118,6 +118,11 @@ class MiniLMOnnxEmbedder:
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # don't burn shared cores
         self._session = ort.InferenceSession(str(model_path), sess_options=opts, providers=["CPUExecutionProvider"])
         self._input_names = {i.name for i in self._session.get_inputs()}
+        hidden = [o.name for o in self._session.get_outputs() if len(o.shape) == 3]  # token states to mean-pool
+        if not hidden:
+            raise KnowledgeError(f"The embedding model {model_path} has no token-state output; use a sentence "
+                                 "transformer ONNX export.")
+        self._output = hidden[0]
         self.batch_size = batch_size
 
     def _batch(self, texts: list[str]) -> np.ndarray:
@@ -127,7 +132,7 @@ class MiniLMOnnxEmbedder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
+        hidden = self._session.run([self._output], feeds)[0]
         m = mask[:, :, None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
         return pooled
