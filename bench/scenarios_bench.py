@@ -33,15 +33,9 @@ from analysis.models import IncidentInput  # noqa: E402
 # engine adapters (real engines when present, throwaway stand-ins otherwise)
 # ------------------------------------------------------------------------------------------
 def _log_engine():
-    try:
-        from analysis.engines.logs import analyze_log  # type: ignore
+    from analysis.engines.logs import analyze_log
 
-        return lambda text, name, aid: analyze_log(text.splitlines(), artifact_id=aid, name=name), "real"
-    except Exception:  # noqa: BLE001
-        sys.path.insert(0, str(ROOT / "bench"))
-        import _reasoning_dev_logs as dev  # type: ignore
-
-        return lambda text, name, aid: dev.analyze(text, name, aid), "dev-stand-in"
+    return lambda text, name, aid: analyze_log(text.splitlines(), artifact_id=aid, name=name), "real"
 
 
 def _metric_engine():
@@ -105,6 +99,34 @@ def build_bundle(folder: Path, use_vision: bool = True) -> tuple[EvidenceBundle,
     return EvidenceBundle(incident=inc, logs=logs, metrics=metrics, screenshots=shots), timings
 
 
+def naive_baseline(bundle: EvidenceBundle) -> tuple[str | None, str | None, datetime | None]:
+    """The 'grep' baseline: keyword vote over error lines, loudest service, first error."""
+    from collections import Counter
+
+    from analysis.engines.reasoning.catalogue import match_text
+    from analysis.engines.reasoning.entities import resolve
+    from analysis.engines.reasoning.observe import emitter_of
+
+    votes: Counter[str] = Counter()
+    loud: Counter[str] = Counter()
+    first: datetime | None = None
+    for la in bundle.logs:
+        for t in la.templates:
+            if not t.is_error:
+                continue
+            svc = resolve(emitter_of(t.services, la.name, t.sample), bundle.incident.services)
+            loud[svc] += t.count
+            if t.first_seen and (first is None or t.first_seen < first):
+                first = t.first_seen
+            for fam in match_text(t.template, t.sample):
+                if fam.weights:
+                    cat = max(fam.weights.items(), key=lambda kv: kv[1])[0]
+                    votes[cat] += t.count
+    cat = votes.most_common(1)[0][0] if votes else None
+    svc = loud.most_common(1)[0][0] if loud else None
+    return cat, svc, first
+
+
 def _parse(ts: str) -> datetime:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone(timezone.utc)
 
@@ -131,7 +153,10 @@ def score_scenarios(only: set[str] | None, use_vision: bool, verbose: bool) -> d
         err = None
         if top and top.onset:
             err = abs((top.onset - _parse(truth["onset"])).total_seconds()) / 60
-        row = dict(id=folder.name, truth=truth["category"], got=cats[:3], top1=bool(cats and cats[0] in ok_cats),
+        b_cat, b_svc, b_on = naive_baseline(bundle)
+        b_err = abs((b_on - _parse(truth["onset"])).total_seconds()) / 60 if b_on else None
+        row = dict(base_cat=b_cat in ok_cats, base_culprit=bool(b_svc and b_svc.lower() in names), base_err=b_err,
+                   id=folder.name, truth=truth["category"], got=cats[:3], top1=bool(cats and cats[0] in ok_cats),
                    top3=bool(ok_cats & set(cats[:3])), culprit=top.service if top else None, culprit_truth=truth["culprit_service"],
                    culprit_ok=culprit_ok, onset_err_min=err, conf=top.confidence if top else None, timings=timings,
                    inconclusive=res.inconclusive)
@@ -152,6 +177,9 @@ def score_scenarios(only: set[str] | None, use_vision: bool, verbose: bool) -> d
     errs = [r["onset_err_min"] if r["onset_err_min"] is not None else float("inf") for r in rows]
     summary = dict(n=n, top1=sum(r["top1"] for r in rows), top3=sum(r["top3"] for r in rows),
                    culprit=sum(r["culprit_ok"] for r in rows), median_onset_err=statistics.median(errs), rows=rows)
+    b_errs = [r["base_err"] if r["base_err"] is not None else float("inf") for r in rows]
+    print(f"BASELINE (keyword vote over error lines, loudest service, first error): top-1 {sum(r['base_cat'] for r in rows)}/{n}, "
+          f"culprit {sum(r['base_culprit'] for r in rows)}/{n}, median onset error {statistics.median(b_errs):.2f} min")
     print(f"\nSCENARIOS n={n}: top-1 {summary['top1']}/{n} (bar 9), top-3 {summary['top3']}/{n} (bar 10), "
           f"culprit {summary['culprit']}/{n} (bar 9), median onset error {summary['median_onset_err']:.2f} min (bar 2)")
     return summary
