@@ -164,7 +164,9 @@ def rate_change_findings(stats: list[TemplateStat], accs: dict[str, TemplateAcc]
                    f"from {rb:.2f} to {ra:.2f} per minute (z={zb[i]:.1f}).",
             severity=_sev_for_level(t.level, "low") if direction == "up" else "medium",
             service=_top_service(t.services), start=when, end=t.last_seen,
-            evidence=_evidence(artifact_id, name, None, excerpt=t.sample, line=line), score=round(score, 4),
+            evidence=_evidence(artifact_id, name, None, excerpt=f"first line at the new rate: {t.template}",
+                               line=line),
+            score=round(score, 4),
             attributes={"template_id": t.id, "direction": direction, "before_per_min": round(rb, 3),
                         "after_per_min": round(ra, 3), "change_at": when.isoformat(), "z": round(float(zb[i]), 2),
                         "template": t.template}))
