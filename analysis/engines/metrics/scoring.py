@@ -28,6 +28,9 @@ REFERENCE = 1000
 MEAN_WINDOWS = (9,)
 #: Trailing points whose value range discounts spikes that stay inside it.
 RANGE_HISTORY = 4000
+#: Smallest reference deviation (robust z): in very quiet or quantised series ordinary jitter is
+#: not "as unusual as the recent worst".
+MIN_REFERENCE = 2.0
 #: Discount for point deviations that stay inside the recent value range.
 IN_RANGE_DISCOUNT = 0.5
 #: Points the baseline needs before its spread is trusted (a young median/MAD underestimates the
@@ -42,6 +45,7 @@ def _novelty(feature: np.ndarray, warmup: int) -> np.ndarray:
     f = pd.Series(feature)
     ref = np.array(f.shift(1).rolling(REFERENCE, min_periods=1).max(), dtype=float)
     ref[: warmup + REFERENCE_LAG] = np.nan
+    ref = np.maximum(ref, MIN_REFERENCE)
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(ref > 0, feature / ref, 0.0)
     return np.nan_to_num(r, nan=0.0, posinf=0.0)
