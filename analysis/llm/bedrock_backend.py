@@ -356,11 +356,11 @@ class BedrockBackend:
         usage = _Usage()
         model_id = model_for(self.settings, agent)
         try:
+            if not _has_material(agent, ctx, offline):
+                return offline
             if state.broken is not None:
                 raise BedrockCallError(f"{state.broken} (Bedrock was skipped for the rest of this run.)",
                                        state.broken.kind, fatal=True)
-            if not _has_material(agent, ctx, offline):
-                return offline
             ctx.progress(agent, f"asking Bedrock ({model_id})")
             if agent == "supervisor":
                 report = self._supervisor(ctx, offline, state, usage, model_id)
