@@ -22,7 +22,7 @@ from .graph import build_graph
 from .hypotheses import EXPLAINS, Candidate, score_candidates
 from .models import EvidenceBundle, Observation, SupervisorResult
 from .observe import log_observations, metric_observations, note_observations, screenshot_observations
-from .remediation import check_steps, remediation_for
+from .remediation import check_steps, from_past_incident, remediation_for
 from .timeline import change_events, finding_events, first_movers, merge, observation_events
 
 PHRASE = {
@@ -255,6 +255,12 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
         onset_txt = f" from {cand.onset:%Y-%m-%d %H:%M:%S} UTC" if cand.onset else ""
         statement = f"{culprit or 'unknown service'}: {PHRASE[cand.category]}{onset_txt}."
         steps = remediation_for(cand.category, culprit)
+        for hit in bundle.similar:
+            entry = _g(hit, "entry")
+            if entry is not None and _g(entry, "category") == cand.category:
+                steps += from_past_incident(str(_g(entry, "title", "")), str(_g(entry, "resolution", "") or ""),
+                                            list(_g(entry, "runbook", None) or []))
+                break
         hyps.append(Hypothesis(
             id=f"h{i + 1}", category=Category(cand.category), service=culprit, onset=cand.onset, statement=statement,
             confidence=conf, status=status, evidence=refs, refuting=refuting, reasoning=reasoning, remediation=check_steps(steps),

@@ -44,7 +44,6 @@ _HOST_CTX = re.compile(
 _FQDN = re.compile(r"\.(svc|pod)(\.cluster\.local)?\.?$|\.cluster\.local\.?$")
 _FILE_WORDS = {"error", "errors", "err", "slow", "access", "journal", "journalctl", "syslog", "audit", "general", "query", "events",
                "event", "log", "logs", "out", "stdout", "stderr", "messages", "kern", "kernel", "debug", "trace", "console", "current"}
-_NODE = re.compile(r"\b(ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})(?:\.[a-z0-9.-]+)?\b", re.IGNORECASE)
 
 #: Technology words: an artifact or host named after them describes *what* it is, not which one.
 TECH_DB = ("postgres", "postgresql", "pg", "mysql", "mariadb", "mongo", "mongodb", "rds", "aurora", "db", "database",
@@ -100,9 +99,20 @@ def tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[-_. /]+", name.lower()) if t]
 
 
+_NODE_CTX = re.compile(r"\b(?:node|nodename|node_name|kubernetes\.io/hostname)[/=: \"']+([a-z][a-z0-9-]*\d[a-z0-9-]*(?:\.[a-z0-9-]+)*)",
+                       re.IGNORECASE)
+_NODE_SHAPES = re.compile(r"\b((?:gke|aks|eks)-[a-z0-9-]+|[a-z0-9-]*(?:nodepool|vmss|node-pool)[a-z0-9-]*|"
+                          r"(?:wk|worker|node|minion|host|compute|k8s-node)[-_]?\d+[a-z0-9-]*)\b", re.IGNORECASE)
+
+
 def node_names(text: str) -> list[str]:
-    """Cloud/k8s node host names mentioned in a text."""
-    return sorted({m.group(1).lower() for m in _NODE.finditer(text)})
+    """Cloud/k8s node host names mentioned in a text (``ip-10-0-1-2``, ``node/gke-pool-1-ab12``, ``worker-7``)."""
+    out = {m.group(1).lower() for m in _NODE.finditer(text)}
+    for m in _NODE_CTX.finditer(text):
+        c = m.group(1).lower().split(".")[0]
+        if c and c not in _STOP and c not in GENERIC:
+            out.add(c)
+    return sorted(out)
 
 
 def targets_in(text: str, emitter: str = "", services: Iterable[str] = ()) -> list[str]:
@@ -211,7 +221,8 @@ def kind_of(name: str) -> str:
     """``db`` / ``cache`` / ``queue`` / ``node`` / ``external`` / ``service`` from a name."""
     n = name.lower()
     ts = set(tokens(n))
-    if _NODE.search(n) or n.startswith("node") or "node" in ts or "worker" in ts and any(c.isdigit() for c in n):
+    if _NODE.search(n) or n.startswith("node") or "node" in ts or ("worker" in ts and any(c.isdigit() for c in n)) \
+            or _NODE_SHAPES.fullmatch(n):
         return "node"
     if ts & {"dns", "coredns", "kube-dns", "dnsmasq", "unbound", "resolver", "resolved", "route53", "bind9"} or "dns" in n.split(".")[0]:
         return "dns"

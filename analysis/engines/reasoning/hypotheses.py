@@ -123,6 +123,12 @@ def entity_for(o: Observation, cat: str, idx: EntityIndex) -> str:
         if o.family == "cert_invalid" and o.targets and not _PEER_REJECTS.search(o.text):
             return o.targets[0]
         return o.service
+    if cat == "data_corruption":
+        # corrupt data read from a store: the store is the culprit, not the reader
+        for t in o.targets:
+            if kind_of(t) in ("db", "cache", "queue"):
+                return t
+        return o.service
     if cat == "traffic_surge":
         zone = o.attributes.get("zone")
         if zone:

@@ -166,3 +166,23 @@ def check_steps(steps: list[RemediationStep]) -> list[RemediationStep]:
         risk, why = assess_command(s.command)
         out.append(s.model_copy(update={"risk": risk, "risk_reason": why}))
     return out
+
+
+_COMMANDISH = re.compile(r"^\s*(kubectl|helm|redis-cli|psql|mysql|select|alter|update|delete|drop|truncate|systemctl|aws|gcloud|az|"
+                         r"curl|rm|mv|cp|df|du|journalctl|docker|kafka-\S+|openssl|git|terraform|ansible|sudo)\b", re.IGNORECASE)
+
+
+def from_past_incident(title: str, resolution: str, runbook: list[str], limit: int = 3) -> list[RemediationStep]:
+    """'What fixed it last time' from a similar past incident, every command safety-checked."""
+    out: list[RemediationStep] = []
+    if resolution:
+        out.append(RemediationStep(text=f"Last time ({title[:80]}): {resolution[:300]}"))
+    for line in runbook[:limit]:
+        line = str(line).strip().strip("`")
+        if not line:
+            continue
+        cmd = line if _COMMANDISH.match(line) else None
+        risk, why = assess_command(cmd)
+        out.append(RemediationStep(text=f"From the runbook of '{title[:60]}': {line[:200]}", command=cmd, risk=risk,  # type: ignore[arg-type]
+                                   risk_reason=why))
+    return out

@@ -106,3 +106,25 @@ def test_clock_alignment_shifts_an_artifact_in_local_time() -> None:
     # two artifacts that disagree without a consensus: nothing is shifted
     obs2 = [ob(1, "a.log", t0), ob(2, "b.log", t0 + timedelta(hours=1))]
     assert align_clocks(obs2) == [] and obs2[1].time == t0 + timedelta(hours=1)
+
+
+def test_similar_incident_is_a_weak_prior_and_adds_what_fixed_it() -> None:
+    from analysis.knowledge.models import KBEntry
+
+    class Hit:  # the KBHit shape: entry, score, why
+        def __init__(self, entry: KBEntry, score: float) -> None:
+            self.entry, self.score, self.why = entry, score, "similar symptoms"
+
+    wrong = KBEntry(id="kb-1", title="Disk filled by logs", category="disk_full", resolution="rotated logs",
+                    runbook=["rm -rf /var/log/app/*", "df -h"])
+    right = KBEntry(id="kb-2", title="Bad rollout of billing", category="deployment_regression",
+                    resolution="rolled back", runbook=["kubectl rollout undo deployment/billing-api"])
+    b = bundle_for("deployment_regression").model_copy(update={"similar": [Hit(wrong, 0.99), Hit(right, 0.5)]})
+    res = reason(b)
+    assert res.hypotheses[0].category.value == "deployment_regression"  # a prior never overrides the evidence
+    steps = res.hypotheses[0].remediation
+    assert any(s.text.startswith("Last time") for s in steps)
+    assert any(s.command == "kubectl rollout undo deployment/billing-api" and s.risk == "caution" for s in steps)
+    disk = [h for h in res.hypotheses if h.category.value == "disk_full"]
+    for h in disk:
+        assert any(s.command and s.command.startswith("rm -rf") and s.risk == "destructive" for s in h.remediation)
