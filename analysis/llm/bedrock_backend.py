@@ -359,8 +359,8 @@ class BedrockBackend:
             if not _has_material(agent, ctx, offline):
                 return offline
             if state.broken is not None:
-                raise BedrockCallError(f"{state.broken} (Bedrock was skipped for the rest of this run.)",
-                                       state.broken.kind, fatal=True)
+                raise BedrockCallError(f"{str(state.broken).rstrip('.')} (so Bedrock was skipped for the rest of "
+                                       "this run).", state.broken.kind, fatal=True)
             ctx.progress(agent, f"asking Bedrock ({model_id})")
             if agent == "supervisor":
                 report = self._supervisor(ctx, offline, state, usage, model_id)

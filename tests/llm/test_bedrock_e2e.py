@@ -41,6 +41,7 @@ def test_endpoint_dying_mid_analysis_keeps_the_report(tmp_path, monkeypatch):
     assert agents["log"]["backend"] == "bedrock" and not agents["log"]["degraded"]
     assert agents["metrics"]["degraded"] and "cannot be reached" in agents["metrics"]["degraded_reason"]
     assert agents["supervisor"]["degraded"] and "skipped for the rest of this run" in agents["supervisor"]["degraded_reason"]
+    assert agents["supervisor"]["degraded_reason"].count(". ") == 0
     assert report["degraded"] and report["hypotheses"], "the offline hypotheses survive"
     assert any(g["what"] == "bedrock metrics agent" for g in report["gaps"])
     assert len(fake.requests) == 1
