@@ -53,6 +53,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     srch.set_defaults(func=cmd_search)
 
 
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise KnowledgeError(f"The file {path.name} is not UTF-8 text; re-save it as UTF-8 and import again.") from exc
+
+
 def _read_entries(path: Path) -> list[Any]:
     from analysis.knowledge import parse_csv, parse_jsonl, parse_markdown
 
@@ -60,19 +67,21 @@ def _read_entries(path: Path) -> list[Any]:
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".md", ".markdown"))
         if not files:
             raise KnowledgeError(f"The folder {path} holds no Markdown postmortems (.md); point at a file instead.")
-        return [parse_markdown(p.read_text(encoding="utf-8"), p.name) for p in files]
-    if not path.is_file():
+        odd = [p.name for p in files if not p.is_file()]
+        if odd:  # a FIFO or device named *.md would block or misbehave on read
+            raise KnowledgeError(f"{', '.join(odd[:5])} in {path} is not a regular file; remove it and import again.")
+        return [parse_markdown(_read_text(p), p.name) for p in files]
+    if not path.exists():
         raise KnowledgeError(f"The file {path} does not exist; check the path.")
+    if not path.is_file():
+        raise KnowledgeError(f"{path} is not a regular file; give a JSONL, CSV or Markdown file.")
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json", ".ndjson"):
         return parse_jsonl(path.read_bytes())
     if suffix == ".csv":
         return parse_csv(path.read_bytes())
     if suffix in (".md", ".markdown"):
-        try:
-            return [parse_markdown(path.read_text(encoding="utf-8"), path.name)]
-        except UnicodeDecodeError as exc:
-            raise KnowledgeError(f"The file {path.name} is not UTF-8 text; re-save it as UTF-8.") from exc
+        return [parse_markdown(_read_text(path), path.name)]
     raise KnowledgeError(f"The file {path.name} is not JSONL, CSV or Markdown; use .jsonl, .csv or .md.")
 
 

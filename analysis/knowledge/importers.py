@@ -175,6 +175,8 @@ def parse_jsonl(data: bytes | str) -> list[KBEntry]:
             out.append((n, record_to_entry(record)))
         except json.JSONDecodeError as exc:
             bad.append((n, f"invalid JSON at column {exc.colno}"))
+        except RecursionError:
+            bad.append((n, "JSON nested too deeply"))
         except (ValueError, TypeError) as exc:
             bad.append((n, _explain(exc)))
     if bad:

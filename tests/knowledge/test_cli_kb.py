@@ -74,3 +74,22 @@ def test_bad_import_file_and_batch_lines_exit_2(tmp_path, fixtures):
     bad.write_text('{"id": 1}\nnot json\n')
     code, _, err = run("kb", "search", "--batch", str(bad), "--db", str(tmp_path))
     assert code == 2 and "lines 1, 2" in err
+
+
+def test_deeply_nested_json_line_is_refused_by_number(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"id": "ok", "title": "fine"}\n{"id": "x", "title": "t", "m": ' + "[" * 50_000 + "]" * 50_000 + "}\n")
+    code, _, err = run("kb", "import", str(path), "--db", str(tmp_path / "data"))
+    assert code == 2 and "lines 2 (JSON nested too deeply)" in err
+    assert not (tmp_path / "data" / "kb").exists()
+
+
+def test_folder_with_a_fifo_is_refused_not_read(tmp_path):
+    import os
+
+    folder = tmp_path / "pms"
+    folder.mkdir()
+    (folder / "a.md").write_text("# Postmortem\n\nDB pool exhausted.\n")
+    os.mkfifo(folder / "b.md")
+    code, _, err = run("kb", "import", str(folder), "--db", str(tmp_path / "data"))
+    assert code == 2 and "b.md" in err and "regular file" in err
