@@ -342,7 +342,8 @@ METRIC_FAMILIES: tuple[MetricFamily, ...] = (
                                        r"|databaseconnections|conn_(wait|pending)|pool.*(wait|pending|timeout))"), "up",
                  {"database_overload": 0.8}, exclude=_rx(_CACHE + r"|nginx|envoy|haproxy|http|tcp_|established")),
     MetricFamily("db_load", _rx(r"(" + _DB + r".*(cpu|load|latency|duration|time|iops|queue|lock|slow|deadlock|query|queries|read|write))"
-                                r"|((cpu|query|queries|lock|slow).*" + _DB + r")|locks?_wait|lock_waits|slow_quer|query_duration|deadlocks"), "up",
+                                r"|((cpu|query|queries|lock|slow).*" + _DB + r")|locks?_wait|lock_waits|slow_quer|query_duration|deadlocks"
+                                r"|replica_?lag|replication_?lag|seconds_behind"), "up",
                  {"database_overload": 0.9}, exclude=_rx(_CACHE + r"|disk|filesystem|free")),
     MetricFamily("memory_growth", _rx(r"(mem|heap|rss|working_set|resident|old_gen|tenured|jvm_memory|gc_(time|pause|seconds))"), "up",
                  {"memory_exhaustion": 0.8}, exclude=_rx(_CACHE + r"|free|avail|disk|filesystem")),
@@ -358,7 +359,7 @@ METRIC_FAMILIES: tuple[MetricFamily, ...] = (
                  {"disk_full": 0.9}, exclude=_rx(r"mem|io_?time|iops|latency|read|write")),
     MetricFamily("queue_depth", _rx(r"(queue|lag|backlog|depth|pending_messages|messages_(visible|ready|unacked)|approximatenumberofmessages"
                                     r"|offset_lag|consumer_lag|unacked|inflight|in_flight|oldest_message)"), "up",
-                 {"queue_backlog": 1.0}, exclude=_rx(r"accept_queue|run_?queue|listen|pool|disk|io_queue|" + _DB)),
+                 {"queue_backlog": 1.0}, exclude=_rx(r"accept_queue|run_?queue|listen|pool|disk|io_queue|replica|replication|" + _DB)),
     MetricFamily("consumer_rate_drop", _rx(r"(consum|processed|ack|deliver|throughput|messages_out|dequeue)"), "down",
                  {"queue_backlog": 0.5}, exclude=_rx(r"auth")),
     MetricFamily("request_surge", _rx(r"(requests?(_per|_total|_count|_rate|/s|ps\b|$)|rps|qps|req_s|requestcount|throughput|invocations|traffic|sessions|arrivals|_rate$)"),
@@ -366,7 +367,7 @@ METRIC_FAMILIES: tuple[MetricFamily, ...] = (
     MetricFamily("rate_limited", _rx(r"(429|throttled_req|request.*throttl|rate_?limit|limit_req|(requests?|conn\w*)_rejected|rejected_(requests?|conn)"
                                      r"|shed|too_many)"), "up", {"traffic_surge": 0.8},
                  exclude=_rx(r"cpu|" + _CACHE)),
-    MetricFamily("replicas_up", _rx(r"(replica|pods?_(count|ready|running)|instances?_(count|inservice)|desired|hpa|capacity|node_count|groupinservice)"),
+    MetricFamily("replicas_up", _rx(r"(replicas\b|replicas_|replica_?count|pods?_(count|ready|running)|instances?_(count|inservice)|desired|hpa|capacity|node_count|groupinservice)"),
                  "up", {"traffic_surge": 0.4, "deployment_regression": 0.1}, role="change"),
     MetricFamily("node_down", _rx(r"(^up$|^up\{|\bup\b|node_ready|nodeready|heartbeat|kube_node_status|statuscheckfailed|healthy_?(host|node)|reachab)"),
                  "down", {"node_failure": 1.0}, exclude=_rx(r"replica|pods")),
@@ -387,7 +388,7 @@ METRIC_FAMILIES: tuple[MetricFamily, ...] = (
                  "up", {"dependency_failure": 0.6}, culprit="target"),
     MetricFamily("errors", _rx(r"(5xx|error|fail|exception|50[0-4]|fault)"), "up", {}, role="symptom"),
     MetricFamily("latency", _rx(r"(latency|duration|p9\d|p50|response_?time|_time_ms|_seconds|rt_ms)"), "up", {}, role="symptom"),
-    MetricFamily("success_drop", _rx(r"(success|approved|delivered|completed|ok_|availability|apdex|conversion|orders)"), "down", {}, role="symptom"),
+    MetricFamily("success_drop", _rx(r"(success|approved|delivered|completed|ok_|availability|apdex|conversion|orders_(placed|created|per))"), "down", {}, role="symptom"),
 )
 
 METRIC_BY_NAME: dict[str, MetricFamily] = {f.name: f for f in METRIC_FAMILIES}
