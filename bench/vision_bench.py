@@ -99,7 +99,14 @@ def _cpu() -> float:
     return time.process_time() + ch.ru_utime + ch.ru_stime
 
 
-def bench_shared(ocr, detector: str = "auto"):  # type: ignore[no-untyped-def]
+def _jpeg(img: Image.Image, quality: int = 70) -> Image.Image:
+    import io
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+
+
+def bench_shared(ocr, detector: str = "auto", jpeg: bool = False):  # type: ignore[no-untyped-def]
     rows = []
     for rel, (titles, incident) in LABELS.items():
         scen, fname = rel.split("/")
@@ -109,6 +116,8 @@ def bench_shared(ocr, detector: str = "auto"):  # type: ignore[no-untyped-def]
         truth = json.loads((SHARED / "scenarios" / scen / "truth.json").read_text())
         onset = datetime.fromisoformat(truth["onset"].replace("Z", "+00:00"))
         img = Image.open(path).convert("RGB")
+        if jpeg:
+            img = _jpeg(img)
         t0, c0 = time.perf_counter(), _cpu()
         r = read_screenshot(img, artifact_id=scen, name=fname, reference_date=date.fromisoformat(truth["onset"][:10]),
                             ocr=ocr, detector=detector)
@@ -236,6 +245,7 @@ def main() -> int:
         except Exception as exc:  # noqa: BLE001
             lines.append(f"rapidocr not available: {exc}")
     builtin_rows = bench_shared(tess, detector="builtin")
+    jpeg_rows = bench_shared(TesseractOcr(), jpeg=True)
     engines = [(k, None) for k in results]
     main_rows = results[engines[0][0]]
     lines += ["## Shared screenshots (../shared/scenarios, 1600x900)", "",
@@ -259,6 +269,11 @@ def main() -> int:
     def summary(rows):  # type: ignore[no-untyped-def]
         return (sum(r["flagged"] > 0 for r in rows), sum(r["direction_ok"] > 0 for r in rows),
                 sum(1 for r in rows if r["onset_err_min"] is not None and r["onset_err_min"] <= 5), len(rows))
+    jf = summary(jpeg_rows)
+    lines += ["## Robustness: the same screenshots re-saved as JPEG (quality 70)", "",
+              f"- Panels found as in the PNG: **{sum(j['panels'] == r['panels'] for j, r in zip(jpeg_rows, main_rows))}/{len(main_rows)}**; "
+              f"titles read: **{sum(r['titles_ok'] for r in jpeg_rows)}/{sum(r['n_titles'] for r in jpeg_rows)}**; "
+              f"incident panel flagged **{jf[0]}/{jf[3]}**, direction right **{jf[1]}/{jf[3]}**, onset within 5 min **{jf[2]}/{jf[3]}**.", ""]
     lines += ["## Detector: metric engine's detect_series (default) vs the built-in step/spike baseline", "",
               "| detector | incident panel flagged | direction right | onset within 5 min | healthy wrongly flagged |",
               "|---|---|---|---|---|"]

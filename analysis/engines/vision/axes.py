@@ -76,7 +76,7 @@ def parse_clock(text: str) -> int | None:
 
 _MONTHS = {m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                             "nov", "dec"))}
-_MD = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})(?![\d/])")
+_MD = re.compile(r"(?<![\d.])(\d{1,2})/(\d{1,2})(?![\d/.])")
 _YMD = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _MON = re.compile(r"\b(\d{1,2})?\s*([A-Za-z]{3})[a-z]*\.?\s*(\d{1,2})?\b")
 

@@ -220,6 +220,9 @@ def _read_panel(px: Pixels, pw: _PanelWork, k: int, ref: date | None, tz_off: ti
     # x axis: the row with most clock labels
     clocks = [(ln, parse_clock(ln.text)) for ln in body]
     clocks = [(ln, s) for ln, s in clocks if s is not None]
+    if len(clocks) < 2:  # multi-day ranges label ticks with dates only ("03/12", "Mar 12")
+        clocks = [(ln, 0) for ln in body if len(ln.text) <= 8 and parse_tick_date(ln.text) is not None
+                  and ln.box.y0 > pb.y0 + 0.5 * pb.h]
     x_row: list[tuple[_Line, int]] = []
     if clocks:
         best: list[tuple[_Line, int]] = []
@@ -227,7 +230,7 @@ def _read_panel(px: Pixels, pw: _PanelWork, k: int, ref: date | None, tz_off: ti
             row = [(l2, s2) for l2, s2 in clocks if abs(l2.box.cy - ln.box.cy) <= 5]
             if len(row) > len(best):
                 best = row
-        x_row = sorted(best, key=lambda t: t[0].box.cx)
+        x_row = sorted(best, key=lambda t: t[0].box.cx) if len(best) >= 2 else []
     x_top = int(np.median([ln.box.y0 for ln, _ in x_row])) if x_row else None
 
     # y axis: right-aligned numeric labels in the left part, above the x axis row
@@ -345,6 +348,10 @@ def _legend_names(px: Pixels, legend: list[_Line], colors: list[tuple[int, int, 
         j = int(np.argmin(d))
         if d[j] <= 70 and j not in out:
             name = ln.text.split(" Mean")[0].split(" Max")[0].strip()
+            parts = name.split(" ")
+            if len(parts) > 1 and len(parts[0]) == 1:  # the colour swatch read as a character
+                name = " ".join(parts[1:])
+            name = name.lstrip("»«—-=_~•·*+|:;,. ")
             out[j] = name
     return out
 

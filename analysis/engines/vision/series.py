@@ -14,7 +14,7 @@ import numpy as np
 from .layout import Box, Pixels, _runs
 
 #: Pixels at least this saturated (max-min of RGB) can belong to a plotted line.
-MIN_CHROMA = 48
+MIN_CHROMA = 36
 #: A colour must be present in this fraction of the plot columns to count as a series.
 MIN_COVERAGE = 0.25
 COLOR_MERGE = 55.0
@@ -219,11 +219,13 @@ def _merge_fringes(masks: list[np.ndarray], centers: list[np.ndarray],
                 continue
             alpha = float(cj @ ci) / denom
             resid = float(np.linalg.norm(cj - alpha * ci))
-            if not (0.1 <= alpha <= 1.05 and resid <= 35):
+            blend = 0.1 <= alpha <= 1.05 and resid <= 35
+            close = float(np.linalg.norm(centers[j] - centers[i])) <= 110
+            if not (blend or close):
                 continue
             near = ndi.binary_dilation(masks[i], iterations=2)
             cnt = int(masks[j].sum())
-            if cnt and float((masks[j] & near).sum()) / cnt >= 0.6:
+            if cnt and float((masks[j] & near).sum()) / cnt >= (0.6 if blend else 0.85):
                 merged_into[j] = i
                 break
     out_m, out_c = [], []
