@@ -110,6 +110,27 @@ def timeline(report: IncidentReport) -> None:
                                for e in report.timeline]), hide_index=True, key="report.timeline.table")
 
 
+def _dot_id(name: str) -> str:
+    """A quoted DOT id: backslashes and quotes escaped, so a service name cannot change the graph."""
+    text = name.replace("\n", " ")[:80].replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def service_graph(report: IncidentReport) -> None:
+    """Caller -> callee edges inferred from the evidence; the culprit of the top hypothesis is outlined red."""
+    if not report.service_graph:
+        return
+    st.markdown("**Service dependencies** (inferred from the evidence)")
+    culprit = report.top.service if report.top else None
+    nodes = sorted({e.caller for e in report.service_graph} | {e.callee for e in report.service_graph})
+    lines = ["digraph G {", "rankdir=LR;", 'node [shape=box, style="rounded", fontname="Helvetica", fontsize=11];']
+    lines += [f"{_dot_id(n)} [color=red, penwidth=2];" for n in nodes if n == culprit]
+    lines += [f"{_dot_id(e.caller)} -> {_dot_id(e.callee)};" for e in report.service_graph]
+    st.graphviz_chart("\n".join(lines + ["}"]), width="content")
+    st.dataframe(pd.DataFrame([{"caller": e.caller, "callee": e.callee, "evidence": e.evidence}
+                               for e in report.service_graph]), hide_index=True, key="report.graph.table")
+
+
 def gaps(report: IncidentReport) -> None:
     if not report.gaps:
         st.caption("Nothing was left unchecked.")
@@ -136,3 +157,21 @@ def agents(report: IncidentReport) -> None:
         st.dataframe(pd.DataFrame([{"agent": f.agent, "severity": f.severity, "finding": f.title,
                                     "service": f.service or "", "start": fmt.when(f.start, seconds=True), "evidence": len(f.evidence)}
                                    for f in report.findings]), hide_index=True, key="report.findings.table")
+
+
+def finding_detail(report: IncidentReport, artifacts: dict[str, Artifact]) -> None:
+    """Pick any finding (not only those behind a hypothesis) and open its evidence."""
+    if not report.findings:
+        return
+    by_id = {f.id: f for f in report.findings}
+    picked = st.selectbox("Open a finding", list(by_id), index=None, key="report.finding",
+                          placeholder="choose a finding to see its evidence",
+                          format_func=lambda i: f"[{by_id[i].agent} · {by_id[i].severity}] {by_id[i].title}"[:160])
+    if picked is None:
+        return
+    f = by_id[picked]
+    if f.detail:
+        st.markdown(fmt.md(f.detail))
+    if f.signals:
+        st.caption("signals: " + ", ".join(fmt.md(x) for x in f.signals))
+    _evidence_list(f.evidence, artifacts, key=f"finding.{f.id}.ev")

@@ -34,6 +34,9 @@ if incident is None:
 
 header(incident)
 artifacts = store.list_artifacts(incident.id)
+if artifacts and st.button("Analyse this incident", key="incident.analyse", type="primary",
+                           icon=":material/troubleshoot:"):
+    go(REPORT, state)
 tab_art, tab_details, tab_audit = st.tabs([f"Artifacts ({len(artifacts)})", "Details & lifecycle", "Audit log"],
                                           key="incident.tab")
 
@@ -55,9 +58,6 @@ with tab_art:
             if exp.open:
                 with shown_errors():
                     preview(art, key=f"artifact.{art.id}")
-    if artifacts and st.button("Analyse this incident", key="incident.analyse", type="primary",
-                               icon=":material/troubleshoot:"):
-        go(REPORT, state)
 
 with tab_details:
     with shown_errors():

@@ -76,12 +76,14 @@ else:
                                  key=f"hyp.{run_id}.{h.id}")
     with tabs[1]:
         view.timeline(report)
+        view.service_graph(report)
     with tabs[2]:
         view.gaps(report)
     with tabs[3]:
         view.similar(report)
     with tabs[4]:
         view.agents(report)
+        view.finding_detail(report, by_id)
     with tabs[5]:
         reviews = store.list_reviews(incident.id)
         with shown_errors():
