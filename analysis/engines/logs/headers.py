@@ -482,7 +482,9 @@ class LineParser:
                 consumed += 1
                 continue
             if _IDENT.match(tok) and len(tok) <= 120 and p.component is None:
-                if (nxt in _SEPS and (_DOTTED.match(tok) or spring or tok[:1] == "." or
+                if (nxt in _SEPS and ((_DOTTED.match(tok) and (p.level is not None or tok.count(".") >= 2 or
+                                                             tok.rsplit(".", 1)[1][:1].isupper()))
+                                      or spring or tok[:1] == "." or
                                       (p.level is None and self._level_after(s, nt.end() if nt else n)))) or \
                         (nxt.startswith("[") and _DOTTED.match(tok)) or \
                         (_DOTTED.match(tok) and p.level is not None and tok.count(".") >= 2) or \

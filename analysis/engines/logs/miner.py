@@ -231,36 +231,24 @@ class TemplateMiner:
         for key in sorted(self._dirty, key=lambda k: (k[0], k[1])):
             self._consolidate(key)
         for n in sorted({k[0] for k in self._dirty}):
-            self._consolidate_first(n)
+            self._consolidate_length(n)
         self._dirty.clear()
 
-    def _consolidate_first(self, n: int) -> None:
-        """Merge clusters of equal length that differ only in their first token (a variable there)."""
+    def _consolidate_length(self, n: int) -> None:
+        """Consolidate across the first-token buckets of one length (the first token may be a variable)."""
         keys = sorted(k for k in self._buckets if k[0] == n and k[0] > 1)
         if len(keys) < 2:
             return
-        clusters = self._clusters
-        groups: dict[tuple[str, ...], list[int]] = {}
+        pool = [c for k in keys for c in self._buckets[k]]
+        self._consolidate_pool(pool, n, first_too=True)
+        live = set(pool)
         for k in keys:
-            for c in self._buckets[k]:
-                groups.setdefault(tuple(clusters[c].tokens[1:]), []).append(c)
-        for rest, members in groups.items():
-            if len(members) < 2:
-                continue
-            firsts = {clusters[c].tokens[0] for c in members}
-            if WILDCARD not in firsts and len(firsts) < self.min_variants + 1:
-                continue
-            if sum(1 for t in rest if t != WILDCARD) < 3:
-                continue
-            root = self._merge(members, [merge_tokens(firsts)] + list(rest))
-            gone = set(members)
-            for k in keys:
-                b = self._buckets[k]
-                if any(c in gone for c in b):
-                    b[:] = [c for c in b if c not in gone]
-            wk = (n, WILDCARD)
-            self._buckets.setdefault(wk, []).append(root)
-            self._clusters[root].key = wk
+            self._buckets[k] = []
+        for c in sorted(live):
+            t0 = self._clusters[c].tokens[0]
+            key = (n, WILDCARD if t0 == WILDCARD or _has_digit(t0) else t0)
+            self._clusters[c].key = key
+            self._buckets.setdefault(key, []).append(c)
 
     def _merge(self, members: list[int], tokens: list[str]) -> int:
         root = min(members)
@@ -275,14 +263,20 @@ class TemplateMiner:
     def _consolidate(self, key: tuple[int, str]) -> None:
         """Merge sibling clusters of a bucket that differ in one (or two) word positions."""
         bucket = self._buckets.get(key)
-        if not bucket or len(bucket) < 2:
-            return
+        if bucket and len(bucket) >= 2:
+            self._consolidate_pool(bucket, key[0], first_too=False)
+
+    def _consolidate_pool(self, pool: list[int], n: int, *, first_too: bool) -> None:
+        """Merge clusters of ``pool`` (edited in place) that differ in one or two positions whose values
+        look like a variable: at least ``min_variants`` distinct values without one dominating, or a
+        value that is already a wildcard. The first position takes part only when ``first_too`` and
+        at least three other tokens are constant."""
         clusters = self._clusters
-        n = key[0]
         changed = True
-        while changed and len(bucket) >= 2:
+        while changed and len(pool) >= 2:
             changed = False
-            varying = [p for p in range(n) if len({clusters[c].tokens[p] for c in bucket}) > 1]
+            varying = [p for p in range(0 if first_too else 1, n)
+                       if len({clusters[c].tokens[p] for c in pool}) > 1]
             if not varying:
                 break
             shapes: list[tuple[int, ...]] = [(p,) for p in varying]
@@ -290,13 +284,15 @@ class TemplateMiner:
                 shapes += list(combinations(varying, 2))
             for shape in shapes:
                 groups: dict[tuple[str, ...], list[int]] = {}
-                for c in bucket:
+                for c in pool:
                     t = clusters[c].tokens
                     sk = tuple(WILDCARD if i in shape else tok for i, tok in enumerate(t))
                     groups.setdefault(sk, []).append(c)
                 merged_any = False
                 for sk, members in groups.items():
                     if len(members) < 2:
+                        continue
+                    if 0 in shape and sum(1 for i, t in enumerate(sk) if i not in shape and t != WILDCARD) < 3:
                         continue
                     values = {tuple(clusters[c].tokens[i] for i in shape) for c in members}
                     ok = True
@@ -307,7 +303,8 @@ class TemplateMiner:
                             col[tok] = col.get(tok, 0) + clusters[c].count
                         if any(WILDCARD in tok for tok in col):
                             continue  # the position already holds masked variables
-                        if len(col) < self.min_variants or (
+                        need = self.min_variants + (1 if shape[j] == 0 else 0)
+                        if len(col) < need or (
                                 len(col) < self.many_variants
                                 and max(col.values()) > self.max_top_share * sum(col.values())):
                             # Few values, one dominating: an enumeration whose rare values are distinct events.
@@ -321,7 +318,7 @@ class TemplateMiner:
                             merged_tokens[i] = merge_tokens({clusters[c].tokens[i] for c in members})
                         root = self._merge(members, merged_tokens)
                         gone = set(members) - {root}
-                        bucket[:] = [c for c in bucket if c not in gone]
+                        pool[:] = [c for c in pool if c not in gone]
                         merged_any = True
                 if merged_any:
                     changed = True

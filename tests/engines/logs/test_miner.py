@@ -98,3 +98,16 @@ def test_assignments_cover_every_line_and_continuations_share_the_record_templat
     assert [r[0] for r in rows] == [1, 2, 3, 4, 5]
     assert len({r[1] for r in rows}) == 1
     assert rows[0][2] == "Checkout failed for order <*>"
+
+
+def test_variable_first_token_is_consolidated_across_buckets() -> None:
+    progs = ["chrome.exe", "svchost.exe", "firefox.exe", "outlook.exe", "QQProtect.exe"]
+    hosts = ["www.google.com.hk", "www.microsoft.com", "qdun-data.qq.com", "d.dropbox.com"]
+    msgs = [f"{p} - {h}:443 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS"
+            for i, p in enumerate(progs) for h in hosts[i % 2: i % 2 + 3]]
+    msgs += ["cupsd startup succeeded", "syslogd startup succeeded", "klogd startup succeeded",
+             "portmap startup succeeded", "irqbalance startup succeeded"]
+    t = mine(msgs)
+    assert set(t[:-5]) == {"<*> - <*>:<*> open through proxy proxy.cse.cuhk.edu.hk:<*> HTTPS"}
+    # Short messages keep their first word: too little else is constant to call it a variable.
+    assert len(set(t[-5:])) == 5
