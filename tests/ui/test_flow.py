@@ -76,6 +76,11 @@ def test_create_upload_analyse_report_review_export(data_dir, samples_dir):
         assert any(r.note == "matches the deploy time" for r in store.list_reviews(inc.id))
     else:
         assert any("No hypothesis could be formed" in t for t in texts(at, "info"))
+    if report.findings:  # any finding's evidence can be opened, not only a hypothesis'
+        at.selectbox(key="report.finding").select(report.findings[0].id).run()
+        assert_clean(at)
+    if report.service_graph:
+        assert at.get("graphviz_chart"), "the inferred service graph is drawn"
     labels = [b.label for b in at.get("download_button")]
     assert "Export Markdown" in labels and "Export JSON" in labels
 
