@@ -50,8 +50,10 @@ class ConverseResult(BaseModel):
 
     stop_reason: str
     content: list[dict[str, Any]] = Field(default_factory=list, description="the assistant message's content blocks")
-    tokens_in: int = 0
+    tokens_in: int = Field(default=0, description="input tokens billed at the full price (not cached)")
     tokens_out: int = 0
+    cache_read: int = Field(default=0, description="input tokens read from Bedrock's prompt cache")
+    cache_write: int = Field(default=0, description="input tokens written to Bedrock's prompt cache")
     latency_ms: float = 0.0
     cache_hit: bool = False
 
@@ -105,6 +107,8 @@ class ConverseClient:
             return ConverseResult(stop_reason=resp.get("stopReason", "end_turn"), content=content,
                                   tokens_in=int(usage.get("inputTokens", 0)),
                                   tokens_out=int(usage.get("outputTokens", 0)),
+                                  cache_read=int(usage.get("cacheReadInputTokens", 0) or 0),
+                                  cache_write=int(usage.get("cacheWriteInputTokens", 0) or 0),
                                   latency_ms=round(float(resp.get("metrics", {}).get("latencyMs", latency_ms)), 1))
         except (KeyError, TypeError, ValueError):
             raise BedrockCallError(f"Bedrock returned a response without a message for {model_id}: retry later.",

@@ -61,6 +61,9 @@ IMAGE_MAX_EDGE = 1568
 IMAGE_MAX_BYTES = 3_750_000
 NEW_CATEGORY_CAP = 0.30
 MAX_RUN_STATES = 32
+#: Models whose Converse API accepts ``cachePoint`` blocks (prompt caching); used for the supervisor loop,
+#: where every step resends the same prefix. A model that rejects it is remembered and called without.
+PROMPT_CACHE_MODELS = re.compile(r"anthropic\.claude-(?:3-5-haiku|3-7-sonnet|sonnet-4|opus-4|haiku-4-5)|amazon\.nova-")
 _SEV_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 _REL_RANK = {"high": 0, "medium": 1, None: 2, "low": 3, "noise": 4}
 
@@ -89,7 +92,7 @@ class _Usage:
     calls: int = 0
 
     def add(self, result: ConverseResult, cost: float) -> None:
-        self.tokens_in += result.tokens_in
+        self.tokens_in += result.tokens_in + result.cache_read + result.cache_write
         self.tokens_out += result.tokens_out
         self.cost = round(self.cost + cost, 6)
         self.calls += 1
@@ -313,6 +316,7 @@ class BedrockBackend:
         self._store = store
         self._memory = MemoryStore()
         self._runs: dict[tuple[str, str], _RunState] = {}
+        self._no_prompt_cache: set[str] = set()
 
     # -- wiring
     def client(self) -> ConverseClient:
@@ -381,6 +385,8 @@ class BedrockBackend:
     def _call(self, agent: str, ctx: AgentContext, request: dict[str, Any], usage: _Usage) -> ConverseResult:
         prompt = PROMPTS[agent]
         model_id = request["modelId"]
+        if model_id in self._no_prompt_cache and _has_cache_points(request):
+            request = _without_cache_points(request)
         ledger = self.ledger(ctx)
         key = request_hash(model_id, prompt.version, request)
         hit = ledger.cached(key)
@@ -395,6 +401,9 @@ class BedrockBackend:
         except BedrockCallError as exc:
             ledger.record(incident_id=ctx.incident_id, run_id=ctx.run_id, agent=agent, model_id=model_id, result=None,
                           key=key, status=exc.kind, error=str(exc))
+            if exc.kind == "validation" and "cach" in str(exc).lower() and _has_cache_points(request):
+                self._no_prompt_cache.add(model_id)  # this model (or region) rejects prompt caching
+                return self._call(agent, ctx, _without_cache_points(request), usage)
             raise
         cost = ledger.record(incident_id=ctx.incident_id, run_id=ctx.run_id, agent=agent, model_id=model_id,
                              result=result, key=key, status="ok" if result.stop_reason in STOP_REASONS else "unknown")
@@ -479,9 +488,12 @@ class BedrockBackend:
         red = state.redactor
         text = json.dumps(red.redact_obj(build_payload("supervisor", ctx, offline, red)), ensure_ascii=False,
                           separators=(",", ":"))
-        messages: list[dict[str, Any]] = [{"role": "user", "content": [{"text": text}]}]
-        tools = [answer_tool("supervisor"), *supervisor_tools()]
         max_steps = max(1, int(self.settings.bedrock_max_steps))
+        first: list[dict[str, Any]] = [{"text": text}]
+        if max_steps > 1 and PROMPT_CACHE_MODELS.search(model_id) and model_id not in self._no_prompt_cache:
+            first.append({"cachePoint": {"type": "default"}})  # later steps resend this prefix: read it from cache
+        messages: list[dict[str, Any]] = [{"role": "user", "content": first}]
+        tools = [answer_tool("supervisor"), *supervisor_tools()]
         reasked = False
         tool_calls = 0
         answer: SupervisorAnswer | None = None
@@ -676,6 +688,15 @@ def truncate_output(obj: Any, budget: int) -> dict[str, Any]:
     if len(text) > budget:
         return {"truncated": True, "text": text[: budget - 60]}
     return obj
+
+
+def _has_cache_points(request: dict[str, Any]) -> bool:
+    return any("cachePoint" in b for m in request.get("messages", []) for b in m.get("content", []))
+
+
+def _without_cache_points(request: dict[str, Any]) -> dict[str, Any]:
+    messages = [{**m, "content": [b for b in m["content"] if "cachePoint" not in b]} for m in request["messages"]]
+    return {**request, "messages": messages}
 
 
 def _tool_result(use: dict[str, Any], status: str, content: Any) -> dict[str, Any]:

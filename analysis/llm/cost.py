@@ -51,9 +51,16 @@ def price_for(model_id: str, prices: dict[str, tuple[float, float]]) -> tuple[fl
     return prices[max(keys, key=len)] if keys else prices.get("default", DEFAULT_PRICES["default"])
 
 
-def estimate_cost(model_id: str, tokens_in: int, tokens_out: int, prices: dict[str, tuple[float, float]]) -> float:
+#: Bedrock prompt-cache pricing relative to the input price: reads 10 %, writes 125 %.
+CACHE_READ_FACTOR = 0.1
+CACHE_WRITE_FACTOR = 1.25
+
+
+def estimate_cost(model_id: str, tokens_in: int, tokens_out: int, prices: dict[str, tuple[float, float]],
+                  cache_read: int = 0, cache_write: int = 0) -> float:
     p_in, p_out = price_for(model_id, prices)
-    return round(tokens_in * p_in / 1e6 + tokens_out * p_out / 1e6, 6)
+    billed_in = tokens_in + cache_read * CACHE_READ_FACTOR + cache_write * CACHE_WRITE_FACTOR
+    return round(billed_in * p_in / 1e6 + tokens_out * p_out / 1e6, 6)
 
 
 def estimate_tokens(request: dict[str, Any]) -> int:
@@ -163,10 +170,11 @@ class Ledger:
     def record(self, *, incident_id: str, run_id: str, agent: str, model_id: str, result: ConverseResult | None,
                key: str, status: str = "ok", error: str = "") -> float:
         """Write one ledger row; returns the call's cost (0 for cache hits)."""
-        tin = result.tokens_in if result else 0
+        tin = (result.tokens_in + result.cache_read + result.cache_write) if result else 0
         tout = result.tokens_out if result else 0
         hit = bool(result and result.cache_hit)
-        cost = 0.0 if hit else estimate_cost(model_id, tin, tout, self.prices)
+        cost = 0.0 if hit or result is None else estimate_cost(model_id, result.tokens_in, tout, self.prices,
+                                                                 result.cache_read, result.cache_write)
         self.store.record_llm_call(incident_id=incident_id, run_id=run_id, agent=agent, model=model_id,
                                    tokens_in=tin, tokens_out=tout, latency_ms=result.latency_ms if result else 0.0,
                                    cost_usd=cost, cache_hit=hit, status=status, error=error[:500],

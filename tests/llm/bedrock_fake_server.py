@@ -80,20 +80,35 @@ def default_brain(req: dict[str, Any], n: int) -> dict[str, Any]:
     return {"stop": "tool_use", "content": [{"toolUse": {"toolUseId": f"tu-{n}", "name": answer, "input": inp}}]}
 
 
-def input_tokens(req: dict[str, Any]) -> int:
+def _block_tokens(block: dict[str, Any]) -> int:
     """Text: characters / 4; images: width x height / 750 (Anthropic's published estimate)."""
     from PIL import Image
 
-    chars, tokens = 0, 0
-    for msg in req.get("messages", []):
-        for block in msg.get("content", []):
-            if "image" in block:
-                w, h = Image.open(io.BytesIO(base64.b64decode(block["image"]["source"]["bytes"]))).size
-                tokens += w * h // 750
-            else:
-                chars += len(json.dumps(block))
-    chars += len(json.dumps(req.get("system", []))) + len(json.dumps(req.get("toolConfig", {})))
-    return tokens + chars // 4
+    if "image" in block:
+        w, h = Image.open(io.BytesIO(base64.b64decode(block["image"]["source"]["bytes"]))).size
+        return w * h // 750
+    return len(json.dumps(block)) // 4
+
+
+def input_tokens(req: dict[str, Any], prompt_cache: set[str] | None = None) -> tuple[int, int, int]:
+    """(input, cache read, cache write) tokens. Everything up to a ``cachePoint`` is a cacheable prefix, as
+    Bedrock documents it: read from the cache when the same prefix was written before, else written."""
+    head = (len(json.dumps(req.get("system", []))) + len(json.dumps(req.get("toolConfig", {})))) // 4
+    total, prefix, prefix_key = head, None, ""
+    for mi, msg in enumerate(req.get("messages", [])):
+        for bi, block in enumerate(msg.get("content", [])):
+            if "cachePoint" in block:
+                prefix = total
+                prefix_key = json.dumps([req.get("system"), req.get("toolConfig"), req["messages"][:mi],
+                                         msg["content"][:bi]], sort_keys=True)
+                continue
+            total += _block_tokens(block)
+    if prefix is None or prompt_cache is None:
+        return total, 0, 0
+    if prefix_key in prompt_cache:
+        return total - prefix, prefix, 0
+    prompt_cache.add(prefix_key)
+    return total - prefix, 0, prefix
 
 
 @dataclass
@@ -105,6 +120,7 @@ class FakeConverse:
     error: tuple[int, str, str] | None = None
     errors_first: list[tuple[int, str, str]] = field(default_factory=list)
     delay_s: float = 0.0
+    prompt_cache: set[str] = field(default_factory=set)
     requests: list[Recorded] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -137,10 +153,15 @@ class FakeConverse:
                     return
                 req = json.loads(body)
                 out = fake.brain(req, n)
-                tin, tout = input_tokens(req), len(json.dumps(out["content"])) // 4
+                with fake._lock:
+                    tin, read, write = input_tokens(req, fake.prompt_cache)
+                tout = len(json.dumps(out["content"])) // 4
+                usage = {"inputTokens": tin, "outputTokens": tout, "totalTokens": tin + read + write + tout}
+                if read or write:
+                    usage.update(cacheReadInputTokens=read, cacheWriteInputTokens=write)
                 resp = {"output": {"message": {"role": "assistant", "content": out["content"]}},
                         "stopReason": out["stop"],
-                        "usage": {"inputTokens": tin, "outputTokens": tout, "totalTokens": tin + tout},
+                        "usage": usage,
                         "metrics": {"latencyMs": 3}}
                 data = json.dumps(resp).encode()
                 self.send_response(200)

@@ -242,3 +242,41 @@ def test_preview_analysis_runs_the_engines_and_sends_nothing(bsettings):
     log_pv = previews[0]
     assert "pool exhausted" in log_pv.text and "db-01.prod.internal" not in log_pv.text
     assert "hunter2pass" not in log_pv.text and log_pv.redactions.get("SECRET", 0) >= 1
+
+
+def test_supervisor_uses_prompt_caching_and_prices_it(bsettings, stubbed, make_ctx):
+    ctx = make_ctx()
+    stubbed.tool("search_logs", {"text": "pool"}, tid="a")
+    stubbed.stub.add_response("converse", {
+        "output": {"message": {"role": "assistant", "content": [{"toolUse": {"toolUseId": "b", "name": "submit_analysis",
+                   "input": {"summary": "s", "hypotheses": [{"category": "database_overload", "statement": "db",
+                                                             "confidence": 0.3, "finding_ids": ["F-log-1"]}]}}}]}},
+        "stopReason": "tool_use", "metrics": {"latencyMs": 5},
+        "usage": {"inputTokens": 100, "outputTokens": 20, "totalTokens": 2120, "cacheReadInputTokens": 2000}})
+    store = MemoryStore()
+    report = build_backend(bsettings, store=store, client=stubbed.client).refine("supervisor", ctx, ctx.reports["supervisor"])
+    assert stubbed.calls[0]["messages"][0]["content"][-1] == {"cachePoint": {"type": "default"}}
+    assert not report.degraded and report.tokens_in == 100 + 2100
+    rows = store.list_llm_calls("inc-1")
+    # Sonnet 4.5: $3/M in, $15/M out; 2000 cached tokens at 10 %
+    assert rows[1]["tokens_in"] == 2100 and rows[1]["cost_usd"] == pytest.approx((100 + 200) * 3e-6 + 20 * 15e-6)
+
+
+def test_prompt_cache_rejected_falls_back_without_cache_points(bsettings, stubbed, make_ctx):
+    ctx = make_ctx()
+    stubbed.error("ValidationException", 400, "cachePoint is not supported for this model.")
+    stubbed.tool("submit_analysis", {"summary": "s", "hypotheses": [
+        {"category": "database_overload", "statement": "db", "confidence": 0.3, "finding_ids": ["F-log-1"]}]})
+    report = build_backend(bsettings, store=MemoryStore(), client=stubbed.client).refine(
+        "supervisor", ctx, ctx.reports["supervisor"])
+    assert len(stubbed.calls) == 2 and not report.degraded
+    assert all("cachePoint" not in b for b in stubbed.calls[1]["messages"][0]["content"])
+
+
+def test_no_prompt_cache_for_models_without_it(bsettings, stubbed, make_ctx):
+    settings = bsettings.model_copy(update={"bedrock_model_supervisor": "meta.llama3-1-70b-instruct-v1:0"})
+    ctx = make_ctx()
+    stubbed.tool("submit_analysis", {"summary": "s", "hypotheses": [
+        {"category": "database_overload", "statement": "db", "confidence": 0.3, "finding_ids": ["F-log-1"]}]})
+    build_backend(settings, store=MemoryStore(), client=stubbed.client).refine("supervisor", ctx, ctx.reports["supervisor"])
+    assert all("cachePoint" not in b for b in stubbed.calls[0]["messages"][0]["content"])
