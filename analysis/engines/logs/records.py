@@ -17,6 +17,7 @@ from analysis.engines.logs.timestamps import TimestampReader, find_year_hint
 LOOKAHEAD_LINES = 500
 MAX_RECORD_LINES = 1000
 MAX_MESSAGE_CHARS = 8000
+MAX_LINE_CHARS = 65_536  # longer lines are parsed (and kept) truncated
 
 _CONT_START = re.compile(
     r"^(?:\s|at |Caused by:|Suppressed:|\.\.\. \d+ (?:more|common)|Traceback \(|During handling|"
@@ -153,6 +154,8 @@ class RecordReader:
         for n, line in enumerate(itertools.chain(head, it), start=1):
             if line.endswith("\n") or line.endswith("\r"):
                 line = line.rstrip("\r\n")
+            if len(line) > MAX_LINE_CHARS:
+                line = line[:MAX_LINE_CHARS]
             p = parser.parse(line)
             if p is None:
                 if cur is not None and not line[:1].isdigit() and (cur.line_end - cur.line_start) < MAX_RECORD_LINES and (

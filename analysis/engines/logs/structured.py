@@ -152,7 +152,7 @@ def parse_json(line: str) -> StructuredFields | None:
     """A JSON object line -> its fields (None when the line is not a JSON object)."""
     try:
         obj = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(obj, dict):
         return None

@@ -80,3 +80,12 @@ def test_access_log_metrics_and_entities() -> None:
     assert ("GET /api/cart/<*>", 50) in a.entities["endpoints"]
     assert dict(a.entities["status_codes"]) == {"200": 41, "503": 9}
     assert {t.template for t in a.templates} == {"GET /api/cart/<*> 200", "GET /api/cart/<*> 503"}
+
+
+def test_hostile_lines_do_not_break_the_engine() -> None:
+    lines = ["2024-01-01 00:00:00 ERROR " + "x=1 " * 40_000, "[" * 20_000, '{"a":' * 2_000, "a=" * 20_000,
+             "\x00\x01\ufffd\ufffd binary \x7f", ""]
+    lines += [f"2024-01-01 00:00:{i:02d} INFO worker {i} done" for i in range(30)]
+    a = analyze_log(lines, artifact_id="h", name="hostile.log", now=NOW)
+    assert a.line_count == len(lines)
+    assert a.templates and any(t.template == "worker <*> done" for t in a.templates)
