@@ -131,8 +131,8 @@ def entity_for(o: Observation, cat: str, idx: EntityIndex) -> str:
         return o.service
     if cat == "traffic_surge":
         zone = o.attributes.get("zone")
-        if zone:
-            return zone
+        if zone and (resolve(zone, idx.services) in idx.services or idx.weight.get(zone, 0.0) > 0.5):
+            return zone  # a limit zone named after the service it protects
         return o.service
     if o.culprit_rule == "target" and cat in TARGET_CATS:
         if wanted:

@@ -426,7 +426,12 @@ def series_labels(s: Any) -> dict[str, str]:
 
 
 def _metric_service(s: Any, ma_name: str, services: list[str] | None = None) -> str:
+    """Who a series belongs to: its service/app label, else a listed service its name starts with,
+    else the engine's guess, other identifying labels, the name's first word, the file name."""
     labels = series_labels(s)
+    for key in ("service", "app", "application", "app_kubernetes_io_name"):
+        if labels.get(key):
+            return canonical(labels[key])
     name = str(_get(s, "name", "")).split("{")[0].lower()
     if services:
         toks = [t for t in re.split(r"[_.:\s-]+", name) if t]
@@ -435,9 +440,6 @@ def _metric_service(s: Any, ma_name: str, services: list[str] | None = None) -> 
             for sv in services:
                 if sv.lower() == cand or canonical(sv) == cand:
                     return canonical(sv)
-    for key in ("service", "app", "application"):
-        if labels.get(key):
-            return canonical(labels[key])
     svc = _get(s, "service", None)
     if svc:
         return canonical(str(svc))
@@ -445,11 +447,11 @@ def _metric_service(s: Any, ma_name: str, services: list[str] | None = None) -> 
         for lk, lv in labels.items():
             if lk.lower() == k and lv:
                 return canonical(str(lv))
-    name = str(_get(s, "name", ""))
     head = re.split(r"[_.:{ ]", name)[0].lower()
     if head and head not in ("node", "container", "process", "go", "jvm", "http", "kube", "up", "cpu", "mem", "memory",
                              "disk", "nginx", "envoy", "haproxy", "aws", "system", "sum", "avg", "rate", "grpc", "istio",
-                             "pg", "redis", "mysql", "rds", "db", "requests", "request", "latency", "errors", "cloudwatch"):
+                             "pg", "redis", "mysql", "rds", "db", "requests", "request", "latency", "errors", "cloudwatch",
+                             "rabbitmq", "kafka", "probe", "memcached"):
         return canonical(head)
     c = canonical(ma_name)
     return "" if c in GENERIC or re.search(r"\d+m$|metrics|export|range|cluster", c) else c
