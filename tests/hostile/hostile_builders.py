@@ -122,6 +122,8 @@ def image_bytes(fmt: str, mode: str = "RGB", size: tuple[int, int] = (480, 300),
         import numpy as np
 
         img = Image.fromarray(np.asarray(img.convert("L"), dtype=np.uint16) * 257)
+    elif mode == "P":  # an adaptive palette without dithering, as screenshot tools write PNG8/GIF
+        img = img.quantize(colors=64, dither=Image.Dither.NONE)
     elif mode != "RGB":
         img = img.convert(mode)
     img.save(buf, format=fmt, **save)
@@ -129,7 +131,12 @@ def image_bytes(fmt: str, mode: str = "RGB", size: tuple[int, int] = (480, 300),
 
 
 def animated_gif(frames: int = 3) -> bytes:
-    imgs = [dashboard().convert("P") for _ in range(frames)]
+    """Frames that differ (Pillow merges identical frames), each with an adaptive undithered palette."""
+    imgs = []
+    for k in range(frames):
+        img = dashboard()
+        ImageDraw.Draw(img).text((400, 6), f"t+{k}m", fill=(220, 220, 220))
+        imgs.append(img.quantize(colors=64, dither=Image.Dither.NONE))
     buf = io.BytesIO()
     imgs[0].save(buf, format="GIF", save_all=True, append_images=imgs[1:], duration=100, loop=0)
     return buf.getvalue()

@@ -164,7 +164,7 @@ def _cases() -> list[Case]:
     add(Case("out_ext", "text", one("service.out", LOG), A, "", ("log",)))
     add(Case("no_ext", "text", one("messages", LOG), A, "", ("log",)))
     add(Case("many_lines_30k", "text", one("big.log", lambda: b.log_bytes(30_000)), A, "30000 lines", ("log",),
-             sample=True))
+             sample=True, in_process=False))
     add(Case("control_heavy_but_text", "text", one("app.log", lambda: "\n".join(
         f"{ln} \x1b[1m\x1b[0m" for ln in b.log_lines(200)).encode()), A, "", ("log",)))
 
@@ -321,7 +321,7 @@ def _cases() -> list[Case]:
         time_fmt=lambda t: str(int(t.timestamp() * 1000)))), A, "", ("metrics",)))
     add(Case("csv_epoch_ns", "csv", one("metrics.csv", lambda: b.csv_bytes(
         time_fmt=lambda t: str(int(t.timestamp()) * 1_000_000_000))), A, "", ("metrics",)))
-    add(Case("csv_very_wide", "csv", one("metrics.csv", lambda: b.wide_csv(400)), A, "", ("metrics",)))
+    add(Case("csv_very_wide", "csv", one("metrics.csv", lambda: b.wide_csv(250)), A, "", ("metrics",)))
     add(Case("csv_long_format", "csv", one("metrics.csv", b.long_csv), A, "", ("metrics",)))
     add(Case("csv_formula_cells", "csv", one("metrics.csv", lambda: ("timestamp,host,cpu_pct\n" + "".join(
         f"{iso(t)},{['=cmd|calc!A0', '+SUM(A1)', '-2+3', '@x'][i % 4]},{cpu:.1f}\n"
