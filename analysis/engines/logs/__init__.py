@@ -6,6 +6,12 @@ Public API::
     iter_records(lines, name="") -> Iterator[LogRecord]
     iter_assignments(lines) -> Iterator[tuple[int, str, str]]   # (line, template_id, template)
     TemplateMiner
+
+``analyze_log``/``iter_records``/``iter_assignments`` also take keyword-only ``now`` (the clock used to
+infer missing syslog years; pass it for deterministic results) and ``analyze_log`` a ``year_hint``.
+Modules: :mod:`.timestamps`, :mod:`.headers` (format families), :mod:`.structured` (JSON, logfmt),
+:mod:`.access` (access logs), :mod:`.records` (multi-line records), :mod:`.masking`, :mod:`.miner`,
+:mod:`.stats`, :mod:`.findings`, :mod:`.analyzer`, :mod:`.services`, :mod:`.levels`, :mod:`.models`.
 """
 
 from analysis.engines.logs.analyzer import analyze_log, iter_assignments
