@@ -108,3 +108,10 @@ def test_bad_files_give_one_clear_sentence(name, phrase):
 def test_binary_is_refused():
     with pytest.raises(IngestError, match="binary"):
         load_metrics(b"\x89PNG\r\n\x1a\n\x00\x00\x00", "chart.png")
+
+
+def test_latin1_file_with_unit_in_header():
+    table = load("latin1_units.csv")
+    assert sorted(table.frame["series"].unique()) == ["Druck", "Température"]
+    assert table.units["Température"] == "°C"
+    assert table.frame.loc[table.frame.series == "Température", "value"].tolist() == [21.5, 21.7]
