@@ -143,7 +143,7 @@ def similar(report: IncidentReport) -> None:
     if not report.similar:
         st.caption("No similar past incidents (the knowledge base is empty or nothing matched).")
     for s in report.similar:
-        st.markdown(f"- **{fmt.md(s.title)}** ({s.score:.2f}, {fmt.category_label(s.category)}): {fmt.md(s.reason)}"
+        st.markdown(f"- **{fmt.md(s.title)}** (score {s.score:.2f} · {fmt.category_label(s.category)}): {fmt.md(s.reason)}"
                     + (f" — fixed by: {fmt.md(s.resolution)}" if s.resolution else ""))
 
 

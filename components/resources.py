@@ -52,7 +52,7 @@ def get_knowledge() -> Any:
     return _knowledge(uri, uri.startswith("s3://") or Path(uri).exists())
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _loaded(sha256: str, name: str, _artifact: Artifact) -> LoadedArtifact:
     return LoadedArtifact(_artifact, get_store().read_artifact(_artifact), get_settings())
 

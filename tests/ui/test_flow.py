@@ -118,6 +118,14 @@ def test_lifecycle_refuses_illegal_moves(data_dir, samples_dir):
     assert_clean(at)
     assert store.get_incident(inc.id).status.value == "acknowledged"
     assert any("Status moved to Acknowledged" in s for s in texts(at, "success"))
+    form = f"incident.edit.{inc.id}"
+    at.text_input(key=f"{form}.title").input("Checkout errors after deploy 2.4.1")
+    at.selectbox(key=f"{form}.severity").select("SEV1")
+    at.button(key=f"FormSubmitter:{form}-Save changes").click().run()
+    assert_clean(at)
+    saved = store.get_incident(inc.id)
+    assert (saved.title, saved.severity.value, saved.status.value) == ("Checkout errors after deploy 2.4.1", "SEV1",
+                                                                        "acknowledged")
 
 
 def test_state_survives_a_restart(data_dir, samples_dir):
