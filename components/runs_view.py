@@ -69,4 +69,6 @@ def pick_run(runs: list[RunInfo], current: str | None) -> str | None:
                     f"{fmt.category_label(r.top_category) if r.top_category else 'no hypothesis'} ({r.id})" for r in done}
     if len(done) == 1:
         return ids[0]
-    return st.selectbox("Report of run", ids, index=index, format_func=labels.get, key="report.run")
+    # keyed by the number of completed runs: a new run re-creates the picker, which then opens on it
+    return st.selectbox("Report of run", ids, index=index, format_func=labels.get,
+                        key=f"report.run.{done[0].incident_id}.{len(done)}")

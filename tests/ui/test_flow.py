@@ -145,6 +145,13 @@ def test_state_survives_a_restart(data_dir, samples_dir):
     assert texts(again, "title") == ["Survives restart"]
     assert [m.label for m in again.metric][:1] == ["Top hypothesis"]
 
+    again.button(key="report.analyse").click().run()  # a new run keeps the earlier one and is shown
+    assert_clean(again)
+    runs = store.list_runs(inc.id)
+    assert [r.status for r in runs] == ["completed", "completed"]
+    [picker] = [s for s in again.selectbox if s.key and s.key.startswith("report.run.")]
+    assert picker.value == runs[0].id
+
 
 @pytest.mark.parametrize("page", ["pages/incident.py", "pages/report.py"])
 def test_unknown_incident_in_url_is_explained(data_dir, samples_dir, page):
