@@ -48,10 +48,18 @@ _TOKEN_CACHE_MAX = 200_000
 def _mask_token(tok: str) -> str:
     if tok.isdigit():
         return WILDCARD
+    key, eq, value = tok.partition("=")
+    if eq and key and value and "=" not in value and key.replace("_", "").replace(".", "").isalnum():
+        # key=value: the key is constant, the value is masked on its own (and cached if constant).
+        if value.isdigit():
+            return key + "=" + WILDCARD
+        got = _TOKEN_CACHE.get(value)
+        return key + "=" + (got if got is not None else _mask_token(value))
     out = _TOKEN_RX.sub(WILDCARD, tok)
-    if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
-        _TOKEN_CACHE.clear()
-    _TOKEN_CACHE[tok] = out
+    if WILDCARD not in out:  # cache constants only: variables rarely repeat and would churn the cache
+        if len(_TOKEN_CACHE) >= _TOKEN_CACHE_MAX:
+            _TOKEN_CACHE.clear()
+        _TOKEN_CACHE[tok] = out
     return out
 
 
