@@ -326,7 +326,8 @@ def _apply_signatures(obs: list[Observation], cands: dict[str, Candidate], servi
         for e in errs[:5]:
             cand.support.append((e, 0.2 * e.strength))
         cand.signature = "config"
-        cand.signature_onset = min(first.time, t) if (first.time - t).total_seconds() < 120 else first.time
+        exact = t == (c.attributes.get("occurrences") or [c.time])[0]  # later occurrences are minute-floored
+        cand.signature_onset = min(first.time, t) if exact and (first.time - t).total_seconds() < 120 else first.time
         cand.signature_culprit = idx.final(subj)
         cand.notes.append(f"signature: configuration change on {subj} at {t:%H:%M:%S} followed by errors/timeouts "
                           f"from {first.time:%H:%M:%S} (+{bonus:.2f})")
