@@ -63,6 +63,25 @@ def _find_time_column(raw: RawTable, name: str) -> str:
                       f"or milliseconds) such as 'timestamp', but the header has {shown}.")
 
 
+_TIME_OF_DAY = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(AM|PM|am|pm)?\s*$")
+
+
+def _join_date_and_time(frame: pd.DataFrame, time_col: str) -> tuple[pd.DataFrame, str]:
+    """Exports that split the timestamp into a date column and a time-of-day column get them joined."""
+    if pd.api.types.is_numeric_dtype(frame[time_col].dtype):
+        return frame, time_col
+    for c in frame.columns:
+        if c == time_col or not is_time_name(c) or pd.api.types.is_numeric_dtype(frame[c].dtype):
+            continue
+        sample = frame[c].dropna().astype(str).head(50)
+        if len(sample) and sample.map(lambda v: bool(_TIME_OF_DAY.match(v))).all():
+            joined = frame[time_col].astype(str) + " " + frame[c].astype(str)
+            out = frame.drop(columns=[c]).copy()
+            out[time_col] = joined
+            return out, time_col
+    return frame, time_col
+
+
 def _numeric_cells(col: pd.Series) -> tuple[np.ndarray, str, np.ndarray]:
     """Parse a text column of numbers (units like '%', 'ms', 'MB' allowed): values, unit, bad-cell mask."""
     if isinstance(col.dtype, pd.CategoricalDtype):
@@ -107,6 +126,7 @@ def _classify(frame: pd.DataFrame, time_col: str) -> tuple[dict[str, np.ndarray]
     units: dict[str, str] = {}
     bad_info: dict[str, tuple[int, int, str]] = {}
     labels: list[str] = []
+    labelish: list[str] = []
     for c in frame.columns:
         if c == time_col:
             continue
@@ -122,9 +142,8 @@ def _classify(frame: pd.DataFrame, time_col: str) -> tuple[dict[str, np.ndarray]
             continue
         if pd.api.types.is_numeric_dtype(col.dtype):
             if low in _LABELISH_NUMERIC:
-                labels.append(c)
-            else:
-                numeric[c] = col.to_numpy(dtype=float, na_value=np.nan)
+                labelish.append(c)
+            numeric[c] = col.to_numpy(dtype=float, na_value=np.nan)
             continue
         vals, unit, bad = _numeric_cells(col)
         nonempty = int(col.notna().sum())
@@ -137,6 +156,11 @@ def _classify(frame: pd.DataFrame, time_col: str) -> tuple[dict[str, np.ndarray]
                 first = int(np.argmax(bad))
                 bad_info[c] = (int(bad.sum()), first, str(col.iloc[first]))
         else:
+            labels.append(c)
+    # integer label columns (le, code, cpu ...) are labels only when another column holds the values
+    if labelish and any(c not in labelish for c in numeric):
+        for c in labelish:
+            numeric.pop(c)
             labels.append(c)
     return numeric, units, bad_info, labels
 
@@ -201,6 +225,7 @@ def detect_layout(raw: RawTable, name: str) -> MetricTable:
         raise IngestError(f"{name} has a single column '{frame.columns[0]}'; expected a time column and at least "
                           f"one numeric column.")
     time_col = _find_time_column(raw, name)
+    frame, time_col = _join_date_and_time(frame, time_col)
     ts = parse_time_column(frame[time_col])
     bad_t = ts.isna() & frame[time_col].notna().to_numpy()
     if bad_t.any():

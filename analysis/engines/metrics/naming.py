@@ -52,7 +52,10 @@ def parse_label_block(name: str) -> tuple[str, dict[str, str]]:
     if not m:
         return name.strip(), {}
     labels = {k: v.replace('\\"', '"') for k, v in _PAIR.findall(m.group("body"))}
-    return m.group("base").strip(), labels
+    base = m.group("base").strip()
+    if not base and "__name__" in labels:  # a bare Prometheus label set: {__name__="up",...}
+        base = labels.pop("__name__")
+    return base, labels
 
 
 def series_name(base: str, labels: dict[str, str]) -> str:

@@ -38,6 +38,10 @@ CASES = [
     ("locale_dotted_dayfirst.csv", "wide", {"CPU-Last": 3, "Speicher": 3}, pd.Timestamp("2024-03-12T13:00:00Z")),
     ("tab_us_ampm.tsv", "wide", {"requests": 3, "errors": 3}, pd.Timestamp("2024-03-12T13:00:00Z")),
     ("epoch_ns.csv", "wide", {"queue_depth": 3}, T0),
+    ("date_and_time_columns.csv", "wide", {"CPU": 3}, pd.Timestamp("2024-03-12T13:21:00Z")),
+    ("prometheus_label_set_column.csv", "long", {'up{instance="a:9100"}': 2}, T0),
+    ("numeric_label_column.csv", "long", {'rate{code="200"}': 2, 'rate{code="500"}': 2},
+     pd.Timestamp("2024-03-12T13:21:00Z")),
 ]
 
 
