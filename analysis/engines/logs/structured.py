@@ -33,8 +33,9 @@ LATENCY_MS_KEYS = ("latency_ms", "duration_ms", "elapsed_ms", "responseTime", "r
                    "took_ms", "time_ms", "request_time_ms")
 LATENCY_ANY_KEYS = ("latency", "duration", "elapsed", "took", "request_time", "response_time",
                     "http.duration")
-ERROR_KEYS = ("stack_trace", "stacktrace", "stack", "exception", "exc_info", "error.stack_trace",
-              "err", "error", "error.message")
+ERROR_KEYS = ("stack_trace", "stacktrace", "stack", "exception", "exc_info", "error.stack_trace", "error.stack",
+              "err.stack", "exception.stacktrace", "exception.stack_trace", "err", "error", "error.message",
+              "err.message", "exception.message", "exception.type", "error.type", "error.kind", "exc_type")
 
 _LOGFMT_RX = re.compile(r'([A-Za-z_@][\w.\-/@]*)=("(?:[^"\\]|\\.)*"|\S*)')
 _DURATION_RX = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)?\s*$")
