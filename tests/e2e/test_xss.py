@@ -159,8 +159,5 @@ def test_no_payload_script_runs_on_any_page(problems_seen):
     assert not any(executed.values()), f"a payload executed: {executed}"
 
 
-@pytest.mark.xfail(strict=True, reason="owner: ui: incident titles, services, file names and notes are passed to "
-                                       "st.title/st.success/st.badge/st.caption/expander labels unescaped, so "
-                                       "**bold**, [links](...) and :red[...] in them render as Markdown")
 def test_no_payload_becomes_markup_on_any_page(problems_seen):
     assert not problems_seen, "markup was injected:\n" + "\n".join(f"{k}: {v}" for k, v in problems_seen.items())
