@@ -26,6 +26,8 @@ BASELINE = 4000
 REFERENCE = 1000
 #: Points averaged by the mean-shift features (short level shifts, longer bursts of activity).
 MEAN_WINDOWS = (9,)
+#: Longest history (points) used for the day-long reference at fine sampling steps.
+MAX_HISTORY = 20_000
 #: Trailing points whose value range discounts spikes that stay inside it.
 RANGE_HISTORY = 4000
 #: Smallest reference deviation (robust z): in very quiet or quantised series ordinary jitter is
@@ -41,9 +43,24 @@ BASELINE_WARMUP = 150
 REFERENCE_LAG = 50
 
 
-def _novelty(feature: np.ndarray, warmup: int) -> np.ndarray:
+def _day_points(timestamps, n: int) -> int:
+    """Points in 1.1 days at the series' median sampling step (0 when timestamps are unusable)."""
+    if timestamps is None or n < 2:
+        return 0
+    try:
+        t = pd.DatetimeIndex(pd.to_datetime(np.asarray(timestamps), utc=True)).asi8
+    except (TypeError, ValueError):
+        return 0
+    d = np.diff(t)
+    d = d[d > 0]
+    if d.size == 0:
+        return 0
+    return int(min(1.1 * 86400e9 / float(np.median(d)), MAX_HISTORY))
+
+
+def _novelty(feature: np.ndarray, warmup: int, reference: int) -> np.ndarray:
     f = pd.Series(feature)
-    ref = np.array(f.shift(1).rolling(REFERENCE, min_periods=1).max(), dtype=float)
+    ref = np.array(f.shift(1).rolling(reference, min_periods=1).max(), dtype=float)
     ref[: warmup + REFERENCE_LAG] = np.nan
     ref = np.maximum(ref, MIN_REFERENCE)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -54,8 +71,9 @@ def _novelty(feature: np.ndarray, warmup: int) -> np.ndarray:
 def causal_scores(timestamps, values) -> np.ndarray:
     """Per-point anomaly score in [0, 1], computed causally, aligned with the input order.
 
-    ``timestamps`` are accepted for interface symmetry with ``detect_series`` (points are scored
-    in the given order); NaN values are carried forward for the features and score 0 themselves.
+    Points are scored in the given order; ``timestamps`` only set the sampling step, so that the
+    novelty reference always spans more than a day. NaN values are carried forward for the
+    features and score 0 themselves.
     """
     x = np.asarray(values, dtype=float)
     n = x.size
@@ -63,6 +81,9 @@ def causal_scores(timestamps, values) -> np.ndarray:
         return np.zeros(0)
     s = pd.Series(x).ffill().bfill().fillna(0.0)
     warm = int(min(BASELINE_WARMUP, max(20, n // 8)))
+    # the novelty reference and value range always cover more than a day, so daily jobs recur in it
+    day = _day_points(timestamps, n)
+    reference, range_history = max(REFERENCE, day), max(RANGE_HISTORY, day)
     hist = s.shift(1)
     med = hist.rolling(BASELINE, min_periods=warm).median()
     mad = (s - med).abs().shift(1).rolling(BASELINE, min_periods=warm).median() * 1.4826
@@ -71,9 +92,9 @@ def causal_scores(timestamps, values) -> np.ndarray:
     scale = np.where(np.isfinite(scale), scale, np.inf)
 
     point = np.nan_to_num(np.abs(s.to_numpy() - med.to_numpy()) / scale, nan=0.0)
-    r_point = _novelty(point, warm)
-    hi = hist.rolling(RANGE_HISTORY, min_periods=warm).max().to_numpy()
-    lo = hist.rolling(RANGE_HISTORY, min_periods=warm).min().to_numpy()
+    r_point = _novelty(point, warm, reference)
+    hi = hist.rolling(range_history, min_periods=warm).max().to_numpy()
+    lo = hist.rolling(range_history, min_periods=warm).min().to_numpy()
     outside = (s.to_numpy() > hi) | (s.to_numpy() < lo)
     r_point = np.where(outside, r_point, IN_RANGE_DISCOUNT * r_point)
 
@@ -83,7 +104,7 @@ def causal_scores(timestamps, values) -> np.ndarray:
         med_k = med.shift(k - 1).to_numpy()
         scale_k = pd.Series(scale).shift(k - 1).to_numpy()
         shift = np.nan_to_num(np.abs(mean_k - med_k) / scale_k, nan=0.0)
-        r = np.maximum(r, _novelty(shift, warm))
+        r = np.maximum(r, _novelty(shift, warm, reference))
     r = np.clip(r, 0.0, 50.0)
     out = 1.0 - np.power(2.0, -(r ** 2))
     out[~np.isfinite(x)] = 0.0

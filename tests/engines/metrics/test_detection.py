@@ -104,3 +104,16 @@ def test_ramp_that_stops_is_a_trend_change_at_the_stop():
     assert trend, anomalies
     assert abs((trend[0].start - pd.Timestamp(_minutes(n)[132])).total_seconds()) <= 180
     assert trend[0].direction == "up"  # the value stays above where the falling trend was heading
+
+
+def test_causal_scores_treat_a_nightly_job_as_recurring_at_minute_sampling():
+    rng = np.random.default_rng(10)
+    n = 1440 * 5
+    x = 10 + rng.standard_normal(n)
+    for d in range(5):
+        x[d * 1440 + 300:d * 1440 + 305] += 40  # 05:00 batch job every day
+    ts = pd.date_range("2024-01-01", periods=n, freq="1min").to_numpy()
+    s = causal_scores(ts, x)
+    later_days = [s[d * 1440 + 298:d * 1440 + 307].max() for d in (2, 3, 4)]
+    assert max(later_days) <= 0.55  # no more unusual than the job the day before
+    assert s[1440 + 298:1440 + 307].max() > 0.9  # the first repeat is still new to a one-day history
