@@ -238,7 +238,7 @@ class KnowledgeBase:
             return []
         where = KBFilters(category=category, service=service, tag=tag, since=since, until=until).where()
         qvec = self._embed([query])[0]
-        depth = max(k * 2, 20)
+        depth = max(k * 4, 40)
         rows = self._hybrid(table, query, qvec, where, depth, k)
         hits: list[tuple[float, float, str, dict]] = []
         for r in rows:
@@ -246,7 +246,6 @@ class KnowledgeBase:
             cos = float(vec @ qvec) if vec.size == qvec.size else 0.0
             score = min(1.0, float(r["_relevance_score"]) / (2.0 / (RRF_K + 1)))
             hits.append((score, cos, r["id"], r))
-        hits.sort(key=lambda h: (-round(h[0], 9), h[2]))
         out: list[KBHit] = []
         for score, cos, _id, r in hits[:k]:
             entry = row_to_entry(r)
@@ -281,17 +280,22 @@ class KnowledgeBase:
             vq = vq.where(where, prefilter=True)
             fq = fq.where(where, prefilter=True)
         futures = [self._pool().submit(self._leg, leg) for leg in (vq, fq)]
-        legs = [t for t in (f.result() for f in futures) if t is not None and t.num_rows]
-        if not legs:
+        vec, fts = (f.result() for f in futures)
+        vec = vec if vec is not None and vec.num_rows else None
+        fts = fts if fts is not None and fts.num_rows else None
+        if vec is None and fts is None:
             return []
-        if len(legs) == 2:
-            fused = RRFReranker(K=RRF_K, return_score="relevance").rerank_hybrid(query, legs[0], legs[1])
+        if vec is not None and fts is not None:
+            fused = RRFReranker(K=RRF_K, return_score="relevance").rerank_hybrid(query, vec, fts)
             ranked = list(zip(fused["_rowid"].to_pylist(), fused["id"].to_pylist(),
                               fused["_relevance_score"].to_pylist()))
         else:
+            only = vec if vec is not None else fts
             ranked = [(rid, i, 1.0 / (RRF_K + n)) for n, (rid, i) in
-                      enumerate(zip(legs[0]["_rowid"].to_pylist(), legs[0]["id"].to_pylist()), start=1)]
-        ranked.sort(key=lambda r: (-round(r[2], 9), r[1]))  # deterministic: score, then id
+                      enumerate(zip(only["_rowid"].to_pylist(), only["id"].to_pylist()), start=1)]
+        vec_rank = {rid: n for n, rid in enumerate(vec["_rowid"].to_pylist())} if vec is not None else {}
+        # deterministic order: fused score, then the meaning (vector) rank on ties, then id
+        ranked.sort(key=lambda r: (-round(r[2], 9), vec_rank.get(r[0], depth), r[1]))
         top = ranked[:k]
         rows = table.take_row_ids([rid for rid, _, _ in top]).select(ENTRY_COLUMNS + ["vector"]).with_row_id()
         by_rowid = {r["_rowid"]: r for r in rows.to_list()}
