@@ -190,6 +190,8 @@ def _hinge_onset(dev: np.ndarray, j: int, end: int) -> int:
 def _gate(v: np.ndarray, a: int, b: int, direction: str, kind: str, sig: float, plot_h: int) -> Event | None:
     n = v.size
     w = max(5, n // 30)
+    if kind == "level_shift":
+        a = _refine_step(v, a, b, w, sig)
     before = v[max(0, a - 3 * w):max(1, a)]
     if before.size < 3:
         before = v[:max(3, w)]
@@ -217,8 +219,11 @@ def _gate(v: np.ndarray, a: int, b: int, direction: str, kind: str, sig: float, 
             return None
     else:
         # abrupt change or departure from a flat baseline; smooth cycles are neither
-        pre = v[max(0, a - max(4 * w, n // 5)):a]
-        flat = pre.size >= 2 * w and (np.percentile(pre, 90) - np.percentile(pre, 10)) <= max(0.15 * abs(delta), 5 * sig)
+        # a flat stretch (up to 30 % of the width) must precede a gradual change: the crest of a
+        # daily cycle is locally flat but bends over that span
+        pre = v[max(0, a - int(0.3 * n)):a]
+        flat = pre.size >= max(2 * w, int(0.12 * n)) and \
+            (np.percentile(pre, 90) - np.percentile(pre, 10)) <= max(0.1 * abs(delta), 5 * sig)
         j = min(n, a + w)
         fast = abs(float(np.median(v[a:j])) - base) >= 0.55 * abs(delta) if j > a else False
         if not (flat or fast):
@@ -228,6 +233,28 @@ def _gate(v: np.ndarray, a: int, b: int, direction: str, kind: str, sig: float, 
     score = float(min(1.0, 0.35 + 0.45 * min(1.0, abs(delta) / (0.5 * plot_h)) + 0.2 * min(1.0, abs(delta) / (20 * sig))))
     return Event(i0=a, i1=b, direction="up" if delta > 0 else "down", kind=kind, score=score,
                  delta_px=delta, before_px=base, after_px=peak)
+
+
+def _refine_step(v: np.ndarray, a: int, b: int, w: int, sig: float) -> int:
+    """Move a level shift's start to the steepest step near it, then back to where the line left
+    its previous level (change-point searches may open the window a little early)."""
+    n = v.size
+    lo, hi = max(2, a - w), min(n - 2, b, a + 4 * w)
+    if hi <= lo:
+        return a
+    best, best_d = a, -1.0
+    for i in range(lo, hi + 1):
+        d = abs(float(np.median(v[i:i + w])) - float(np.median(v[max(0, i - w):i])))
+        if d > best_d:
+            best, best_d = i, d
+    seg = v[max(0, best - 2 * w):best]
+    pre = float(np.median(seg))
+    band = max(3 * sig, 3 * 1.4826 * float(np.median(np.abs(seg - pre))), 1.5)
+    sign = 1.0 if float(np.median(v[best:best + w])) > pre else -1.0
+    i = best
+    while i - 1 > max(0, best - 2 * w) and sign * (v[i - 1] - pre) > band:
+        i -= 1
+    return i
 
 
 def _dedupe(events: list[Event]) -> list[Event]:

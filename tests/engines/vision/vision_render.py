@@ -130,7 +130,7 @@ def render_dashboard(panels: list[PanelSpec], *, theme: str = "dark", start: dat
 
 
 def series(kind: str, n: int = 240, seed: int = 0, **kw: float) -> np.ndarray:
-    """Known test shapes: flat, noisy, seasonal, step_up, step_down, spike."""
+    """Known test shapes: flat, noisy, seasonal, step_up, step_down, ramp_up, ramp_down, spike."""
     rng = np.random.default_rng(seed)
     t = np.arange(n)
     base = kw.get("base", 100.0)
@@ -146,6 +146,9 @@ def series(kind: str, n: int = 240, seed: int = 0, **kw: float) -> np.ndarray:
         return base + noise + np.where(t >= at, kw.get("size", 200.0), 0.0)
     if kind == "step_down":
         return base + noise - np.where(t >= at, kw.get("size", 80.0), 0.0)
+    if kind in ("ramp_up", "ramp_down"):
+        ramp = np.clip((t - at) / max(1, kw.get("ramp_len", n * 0.2)), 0, 1) * kw.get("size", 200.0)
+        return base + noise + (ramp if kind == "ramp_up" else -ramp)
     if kind == "spike":
         out = base + noise
         out[at:at + 3] += kw.get("size", 300.0)
