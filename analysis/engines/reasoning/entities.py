@@ -173,6 +173,9 @@ def plausible(name: str, services: Iterable[str] = ()) -> bool:
     return any(canonical(s) == name or s.lower() == name for s in services)
 
 
+_ROLE_WORDS = {"controller", "server", "service", "svc", "api", "app", "main", "primary", "master", "leader", "prod",
+               "production", "canary", "stable", "blue", "green", "v1", "v2", "v3", "http", "grpc", "web", "deployment", "pod",
+               "frontend", "backend", "nginx", "proxy", "sidecar", "container", "engine"}
 _INTERNAL_TLD = {"local", "internal", "svc", "cluster", "lan", "intra", "corp", "home", "localdomain"}
 
 
@@ -209,8 +212,15 @@ def resolve(name: str, services: Iterable[str]) -> str:
         if not st:
             continue
         extra = len(nt) - len(st)
-        if st == nt or (0 < extra <= 1 and (nt[:len(st)] == st or nt[-len(st):] == st) and len(" ".join(st)) >= 4) \
-                or (extra < 0 and -extra <= 1 and st[:len(nt)] == nt and len(" ".join(nt)) >= 4):
+        ok = st == nt
+        if not ok and extra == 1 and len(" ".join(st)) >= 4:
+            if nt[:len(st)] == st:  # checkout-controller -> checkout (only role words, never orders-db -> orders)
+                ok = nt[-1] in _ROLE_WORDS
+            elif nt[-len(st):] == st:  # shop-checkout -> checkout, redis-catalog-cache -> catalog-cache
+                ok = nt[0] not in _TECH or kind_of(s) == kind_of(name)
+        if not ok and extra == -1 and st[:len(nt)] == nt and len(" ".join(nt)) >= 4:
+            ok = st[-1] in _ROLE_WORDS  # checkout -> checkout-controller
+        if ok:
             best.append(s)
     if len(best) == 1:
         return best[0]

@@ -252,6 +252,20 @@ def _same(a: str, b: str, services: list[str]) -> bool:
     return a == b or resolve(a, services) == resolve(b, services) or a.endswith("-" + b) or b.endswith("-" + a)
 
 
+_CONFIG_WORDS = {"config", "configs", "cfg", "conf", "settings", "setting", "env", "configmap", "cm", "flags", "flag", "properties",
+                 "secret", "values"}
+_SERVICE_WORDS = {"service", "svc", "api", "app", "server", "srv"}
+
+
+def same_config_owner(subject: str, service: str, services: list[str]) -> bool:
+    """``checkout-config`` (a ConfigMap) belongs to ``checkout-service``; stricter names must match exactly."""
+    if _same(subject, service, services):
+        return True
+    a = [t for t in tokens(subject) if t not in _CONFIG_WORDS]
+    b = [t for t in tokens(resolve(service, services)) if t not in _SERVICE_WORDS]
+    return bool(a) and a == b and len("".join(a)) >= 4
+
+
 def _change_hits(c: Observation, live: list[Observation], families: set[str], services: list[str], after: timedelta,
                  before: timedelta = timedelta(seconds=60)) -> tuple[datetime, str, list[Observation]] | None:
     """The first occurrence of change ``c`` followed (within ``after``) by new errors on its subject."""
@@ -260,8 +274,9 @@ def _change_hits(c: Observation, live: list[Observation], families: set[str], se
     best: tuple[float, datetime, str, list[Observation]] | None = None
     for t in occ:
         for subj in subjects:
+            same = same_config_owner if c.family == "config_reload" else _same
             errs = [e for e in live if e.family in families and t - before <= e.time <= t + after
-                    and ((_same(e.service, subj, services) and e.family not in CALLER_ONLY)
+                    and ((same(subj, e.service, services) and e.family not in CALLER_ONLY)
                          or any(_same(x, subj, services) for x in e.targets))]
             if not errs:
                 continue

@@ -128,3 +128,11 @@ def test_similar_incident_is_a_weak_prior_and_adds_what_fixed_it() -> None:
     disk = [h for h in res.hypotheses if h.category.value == "disk_full"]
     for h in disk:
         assert any(s.command and s.command.startswith("rm -rf") and s.risk == "destructive" for s in h.remediation)
+
+
+def test_config_objects_belong_to_their_service() -> None:
+    from analysis.engines.reasoning.hypotheses import same_config_owner
+
+    assert same_config_owner("checkout-config", "checkout-service", ["checkout-service"])
+    assert same_config_owner("inventory-settings", "inventory", [])
+    assert not same_config_owner("cart-expiry", "cart-service", ["cart-service"])
