@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from analysis.models import IncidentReport, RunInfo
 from analysis.settings import Settings
@@ -18,30 +19,43 @@ AGENT_LABELS = {"log": "Log agent", "metrics": "Metrics agent", "vision": "Visio
 
 def run_with_progress(store: Store, incident_id: str, settings: Settings, *, backend: Any = None,
                       knowledge: Any = None) -> tuple[RunInfo, IncidentReport]:
-    """Run and store an analysis inside an ``st.status`` that shows each agent as it works."""
+    """Run and store an analysis inside an ``st.status`` that shows each agent as it works.
+
+    A click or page change during the run would stop the script at the next progress line and lose
+    the run; instead the request is held until the analysis is stored, then obeyed.
+    """
     finished: set[str] = set()
+    deferred: list[ScriptControlException] = []
     bar = st.progress(0.0, text="Starting the agents…")
     with st.container(key=f"analysis.progress.{len(store.list_runs(incident_id))}"), \
             st.status("Analysing…", expanded=True) as status:
         def progress(agent: str, message: str) -> None:
+            if deferred:
+                return
             label = AGENT_LABELS.get(agent, agent)
             if message.startswith("done"):
                 finished.add(agent)
             share = min(len(finished) / len(AGENT_LABELS), 1.0)
-            if message == "started":
-                status.update(label=f"{label} working…", expanded=True)
-                bar.progress(share, text=f"{label} working…")
-                st.write(f"**{label}** started")
-            else:
-                bar.progress(share, text=f"{label}: {fmt.md(message)}")
-                st.write(f"**{label}**: {fmt.md(message)}")
+            try:
+                if message == "started":
+                    status.update(label=f"{label} working…", expanded=True)
+                    bar.progress(share, text=f"{label} working…")
+                    st.write(f"**{label}** started")
+                else:
+                    bar.progress(share, text=f"{label}: {fmt.md(message)}")
+                    st.write(f"**{label}**: {fmt.md(message)}")
+            except ScriptControlException as exc:
+                deferred.append(exc)  # a click or page change mid-run: finish and store the run first
 
         try:
             run, report = run_stored_analysis(store, incident_id, settings, backend=backend, knowledge=knowledge,
                                               progress=progress)
         except BaseException:
-            status.update(label="Analysis failed", state="error")
+            if not deferred:
+                status.update(label="Analysis failed", state="error")
             raise
+        if deferred:
+            raise deferred[0]  # now obey the click (the run is stored)
         done = f"Analysis complete in {fmt.seconds(report.timings.get('total'))}"
         status.update(label=done + (" (degraded: see Gaps)" if report.degraded else ""),
                       state="complete", expanded=False)
