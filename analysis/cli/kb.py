@@ -61,7 +61,7 @@ def _read_text(path: Path) -> str:
 
 
 def _read_entries(path: Path) -> list[Any]:
-    from analysis.knowledge import parse_csv, parse_jsonl, parse_markdown
+    from analysis.knowledge import parse_file, parse_markdown
 
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".md", ".markdown"))
@@ -75,14 +75,11 @@ def _read_entries(path: Path) -> list[Any]:
         raise KnowledgeError(f"The file {path} does not exist; check the path.")
     if not path.is_file():
         raise KnowledgeError(f"{path} is not a regular file; give a JSONL, CSV or Markdown file.")
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".json", ".ndjson"):
-        return parse_jsonl(path.read_bytes())
-    if suffix == ".csv":
-        return parse_csv(path.read_bytes())
-    if suffix in (".md", ".markdown"):
-        return [parse_markdown(_read_text(path), path.name)]
-    raise KnowledgeError(f"The file {path.name} is not JSONL, CSV or Markdown; use .jsonl, .csv or .md.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KnowledgeError(f"The file {path} cannot be read ({exc.strerror}); check its permissions.") from exc
+    return parse_file(path.name, data)
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:

@@ -19,13 +19,20 @@ from analysis.knowledge.embedders import (  # noqa: E402
     default_embedder,
 )
 from analysis.knowledge.filters import KBFilters  # noqa: E402
-from analysis.knowledge.importers import parse_csv, parse_jsonl, parse_markdown  # noqa: E402
+from analysis.knowledge.importers import (  # noqa: E402
+    IMPORT_SUFFIXES,
+    export_jsonl,
+    parse_csv,
+    parse_file,
+    parse_jsonl,
+    parse_markdown,
+)
 from analysis.knowledge.index import KnowledgeBase  # noqa: E402
 from analysis.knowledge.models import KBEntry, KBHit  # noqa: E402
 from analysis.knowledge.promote import draft_from_report, incident_query, promoted_id, similar_incidents  # noqa: E402
 
 __all__ = [
-    "BedrockTitanEmbedder", "Embedder", "HashingEmbedder", "KBEntry", "KBFilters", "KBHit", "KnowledgeBase",
+    "IMPORT_SUFFIXES", "BedrockTitanEmbedder", "Embedder", "export_jsonl", "parse_file", "HashingEmbedder", "KBEntry", "KBFilters", "KBHit", "KnowledgeBase",
     "MiniLMOnnxEmbedder", "default_embedder", "draft_from_report", "incident_query", "parse_csv", "parse_jsonl",
     "parse_markdown", "promoted_id", "similar_incidents",
 ]

@@ -1,4 +1,4 @@
-"""Bytes or text -> validated :class:`KBEntry` lists: JSONL, CSV and Markdown postmortems.
+"""Bytes or text -> validated :class:`KBEntry` lists: JSONL, CSV and Markdown postmortems (and JSONL export).
 
 All importers are all-or-nothing: one bad record raises :class:`KnowledgeError` naming every bad
 line (or row) number, and nothing is returned. Known field aliases are mapped onto entry fields;
@@ -282,3 +282,26 @@ def parse_markdown(text: str, name: str) -> KBEntry:
     except (ValueError, TypeError) as exc:
         raise KnowledgeError(f"The Markdown postmortem {name} cannot be imported ({_explain(exc)}); "
                              "give it a '# Title' line and a summary.") from exc
+
+
+#: File name endings each importer accepts (also the upload widget's accepted types).
+IMPORT_SUFFIXES: dict[str, str] = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
+                                   ".md": "markdown", ".markdown": "markdown"}
+
+
+def parse_file(name: str, data: bytes) -> list[KBEntry]:
+    """Pick the importer by the file name's ending (for uploads and the CLI); all-or-nothing like the others."""
+    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    kind = IMPORT_SUFFIXES.get(suffix)
+    if kind == "jsonl":
+        return parse_jsonl(data)
+    if kind == "csv":
+        return parse_csv(data)
+    if kind == "markdown":
+        return [parse_markdown(_decode(data, "Markdown"), name)]
+    raise KnowledgeError(f"The file {name} is not JSONL, CSV or Markdown; use .jsonl, .csv or .md.")
+
+
+def export_jsonl(entries: list[KBEntry]) -> bytes:
+    """Entries as JSONL that :func:`parse_jsonl` reads back unchanged (ids, metadata and dates kept)."""
+    return "".join(e.model_dump_json() + "\n" for e in entries).encode("utf-8")

@@ -200,6 +200,16 @@ class KnowledgeBase:
         table.delete(where)
         return True
 
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are already stored (an import preview shows them as updates)."""
+        wanted = sorted(set(ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            where = "id IN (" + ", ".join(sql_str(i) for i in chunk) + ")"
+            found.update(r["id"] for r in self._rows(where, ["id"], limit=len(chunk)))
+        return found
+
     def count(self, filters: KBFilters | dict[str, Any] | None = None) -> int:
         """How many entries (matching ``filters``) there are."""
         table = self._ready_table()

@@ -86,3 +86,15 @@ def test_markdown_front_matter_and_sections(fixtures):
 def test_markdown_without_title_or_summary_is_refused():
     with pytest.raises(KnowledgeError, match="empty.md"):
         parse_markdown("", "empty.md")
+
+
+def test_parse_file_dispatches_by_ending_and_export_round_trips(fixtures):
+    from analysis.knowledge import export_jsonl, parse_file
+
+    entries = parse_file("pms.JSONL", (fixtures / "entries.jsonl").read_bytes())
+    assert len(entries) == 8
+    assert parse_file("x.csv", (fixtures / "entries.csv").read_bytes())[0].id == "csv-1"
+    assert parse_file("pm.md", (fixtures / "postmortem.md").read_bytes())[0].id == "pm"
+    assert parse_jsonl(export_jsonl(entries)) == entries
+    with pytest.raises(KnowledgeError, match="JSONL, CSV or Markdown"):
+        parse_file("notes.txt", b"text")

@@ -125,3 +125,8 @@ def test_vector_index_is_built_past_the_threshold(tmp_path, embedder):
     names = {tuple(ix.columns) for ix in kb._table.list_indices()}
     assert ("vector",) in names and ("text",) in names
     assert kb.search("service svc3 failed with error code 3", k=3)[0].entry.id == "s0003"
+
+
+def test_existing_ids_tells_updates_from_new_entries(kb):
+    assert kb.existing_ids(["pm-cert", "new-1", "pm-oom", "it's"]) == {"pm-cert", "pm-oom"}
+    assert kb.existing_ids([]) == set()
