@@ -28,6 +28,9 @@ from .series import PlotTrace, color_name, trace_plot
 
 #: Refuse to analyse images larger than this (the ingest layer has its own, configurable limit).
 MAX_PIXELS = 60_000_000
+#: Images wider than this are read downscaled to ``WORK_WIDTH`` (bboxes still refer to the original).
+MAX_WORK_WIDTH = 2400
+WORK_WIDTH = 1600
 _TITLE_BAND = 42
 
 
@@ -83,7 +86,12 @@ def read_screenshot(image: Image.Image, *, artifact_id: str, name: str, referenc
     if w < 50 or h < 50:
         raise AnalysisError(f"{name} is only {w}x{h} pixels: upload a full dashboard screenshot.")
     ocr = ocr or TesseractOcr()
-    rgb = np.asarray(image.convert("RGB"))
+    work = image.convert("RGB")
+    scale = 1.0
+    if w > MAX_WORK_WIDTH:  # HiDPI / 4K captures: read at ordinary UI scale, report original pixels
+        scale = w / WORK_WIDTH
+        work = work.resize((WORK_WIDTH, max(50, round(h / scale))), Image.Resampling.LANCZOS)
+    rgb = np.asarray(work)
     px = Pixels.of(rgb)
     theme = theme_of(px)
     notes: list[str] = []
@@ -144,9 +152,26 @@ def read_screenshot(image: Image.Image, *, artifact_id: str, name: str, referenc
     reading = ScreenshotReading(
         artifact_id=artifact_id, name=name, width=w, height=h, theme=theme, panels=panels,
         ocr_engine=getattr(ocr, "name", type(ocr).__name__), text=all_text, notes=sorted(set(notes), key=notes.index))
+    if scale != 1.0:
+        _rescale(reading, scale, w, h)
     reading.findings = _findings(reading)
     reading.incident_visible = incident_visible(panels)
     return reading
+
+
+def _rescale(reading: ScreenshotReading, f: float, w: int, h: int) -> None:
+    def sc(b: list[int] | None) -> list[int] | None:
+        if b is None:
+            return None
+        x0, y0, x1, y1 = b
+        return [max(0, int(x0 * f)), max(0, int(y0 * f)), min(w, int(round(x1 * f))), min(h, int(round(y1 * f)))]
+
+    for p in reading.panels:
+        p.bbox = sc(p.bbox) or p.bbox
+        p.plot_bbox = sc(p.plot_bbox)
+        for a in p.anomalies:
+            a.bbox = sc(a.bbox) or a.bbox
+    reading.notes.append(f"read at {100 / f:.0f} % scale (a {w}x{h} high-resolution capture)")
 
 
 def incident_visible(panels: list[PanelReading]) -> bool:
