@@ -168,6 +168,8 @@ def plausible(name: str, services: Iterable[str] = ()) -> bool:
         return False
     if "." in name and name.split(".")[0] in _REVERSED_DOMAIN:
         return False
+    if "." in name and min(len(x) for x in name.split(".")) < 2:
+        return False  # s.qty, a.b: SQL aliases and code, not hosts
     if any(c in name for c in "-._") or any(c.isdigit() for c in name) or name in _TECH:
         return True
     return any(canonical(s) == name or s.lower() == name for s in services)

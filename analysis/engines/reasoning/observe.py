@@ -77,6 +77,8 @@ _POD_NAME = re.compile(r"\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*)-(?=[a-z0-9]*\d)[a-z0-
 
 _MSG_KEYS = re.compile(r"^(err|error|errors|exception|exc|reason|cause|detail|details|description|message|msg|status|"
                        r"error_message|errormessage|stack|stacktrace|event|text)$", re.IGNORECASE)
+_JSON_FIELD = re.compile(r'"(err|error|exception|reason|cause|detail|message|stack|status)"\s*:\s*"((?:[^"\\]|\\.){3,300})',
+                         re.IGNORECASE)
 _LOGFMT_ERR = re.compile(r'\b(err|error|exception|reason|cause|detail|status)=("([^"]*)"|(\S+))', re.IGNORECASE)
 
 
@@ -107,6 +109,9 @@ def structured_message(sample: str) -> str:
             for k, v in obj.items():
                 if str(k).lower() not in ("msg", "message"):  # the main message is the template already
                     walk(v, str(k), 1)
+        else:  # truncated sample: pick quoted message-like fields by pattern
+            for m in _JSON_FIELD.finditer(s):
+                out.append(m.group(2)[:300])
     else:
         for m in _LOGFMT_ERR.finditer(s):
             out.append((m.group(3) or m.group(4) or "")[:300])
