@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 import pytest
 from PIL import Image
@@ -63,6 +64,7 @@ def test_metrics_agent_request(bsettings, stubbed, make_ctx):
     assert report.findings[1].attributes["llm_relevance"] == "high"
 
 
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract-ocr is not installed")
 def test_vision_sends_resized_masked_image_blocks(bsettings, stubbed, make_ctx):
     secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
     ctx = make_ctx(with_screenshot=True, screenshot_lines=["Checkout latency p99", f"token={secret}",
