@@ -131,8 +131,11 @@ class KnowledgeBase:
             table.optimize()
 
     # ------------------------------------------------------------------ CRUD
-    def upsert(self, entries: Iterable[KBEntry]) -> int:
-        """Insert or update (by id) the given entries; returns how many were written."""
+    def upsert(self, entries: Iterable[KBEntry], progress: Callable[[int, int], None] | None = None) -> int:
+        """Insert or update (by id) the given entries; returns how many were written.
+
+        ``progress(done, total)`` is called as entries are embedded (the slow part of a big import).
+        """
         by_id: dict[str, KBEntry] = {}
         for e in entries:
             by_id[e.id] = e  # last one wins within one call
@@ -140,7 +143,7 @@ class KnowledgeBase:
         if not batch:
             return 0
         table = self._ready_table()
-        vectors = self._embed([e.embedding_text() for e in batch])
+        vectors = self._embed([e.embedding_text() for e in batch], progress=progress)
         rows = [entry_to_row(e, v) for e, v in zip(batch, vectors)]
         schema = table_schema(self.embedder.dim, self.embedder.id)
         data = pa.Table.from_pylist(rows, schema=schema)

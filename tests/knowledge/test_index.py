@@ -22,7 +22,9 @@ def test_upsert_get_count_and_persistence(kb, entries, embedder):
 
 def test_reimporting_the_same_id_updates_it(kb, entries):
     changed = entries[1].model_copy(update={"resolution": "Renewed and automated via ACME."})
-    assert kb.upsert([changed]) == 1
+    seen: list[tuple[int, int]] = []
+    assert kb.upsert([changed], progress=lambda done, total: seen.append((done, total))) == 1
+    assert seen == [(1, 1)]
     assert kb.count() == 8
     assert kb.get("pm-cert").resolution == "Renewed and automated via ACME."
 
