@@ -2,9 +2,12 @@
 
 ``detect_series`` is the one detector used by the metric engine, the CLI and the vision engine
 (on series recovered from screenshots). It looks at the whole series (not causal): seasonality is
-removed first when a daily/hourly/weekly cycle is evident, change points are found by binary
-segmentation of a CUSUM mean-shift statistic and kept only when the medians on both sides are
-clearly separated, and short excursions from a rolling median become spikes or dips.
+removed first when a daily/hourly/weekly cycle is evident; slope changes (a ramp that starts or
+stops) are found by binary segmentation of the smoothed first differences and kept only next to a
+clear straight ramp; level changes are found by binary segmentation of a CUSUM mean-shift
+statistic (around the piecewise-linear trend when there is one) and kept only when the medians on
+both sides are clearly separated; short excursions from a rolling median become spikes or dips,
+unless the same excursion recurs an hour or a day apart.
 """
 
 from __future__ import annotations
