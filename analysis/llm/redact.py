@@ -138,7 +138,7 @@ RULES: tuple[Rule, ...] = (
        check=lambda v: len(v) >= 6),
     _r("ipv4", "IP", r"(?<![\d.])(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}(?![\d.])"),
     _r("ec2_host", "HOST", r"\bip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3}(?:\.[\w.-]+)?\b"),
-    _r("fqdn", "HOST", r"\b(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+(?:" + _TLDS + r")\b(?![.\w(-])"),
+    _r("fqdn", "HOST", r"\b(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+(?:" + _TLDS + r")\b(?!\w|\.\w|[(…-])"),
     _r("host_kv", "HOST", r"(?i)\b(?:r?host(?:name)?|server|node(?:name)?)['\"]?\s*[:=]\s*['\"]?([A-Za-z0-9][A-Za-z0-9.-]*\d[A-Za-z0-9.-]*)", 1),
     _r("user_kv", "USER",
        r"(?i)\b(?:r?user(?:[_-]?(?:name|id))?|uid|login|owner|actor|principal|customer(?:[_-]?id)?|member(?:[_-]?id)?|"

@@ -155,3 +155,14 @@ def test_redactor_is_stable_and_restores():
 ])
 def test_benign_lines_stay_readable(benign):
     assert Redactor().redact(benign) == benign
+
+
+@pytest.mark.parametrize("line,value", [
+    ("failover to db-1.prod.internal.", "db-1.prod.internal"),
+    ("see https://api.acme-corp.com/v1/orders", "api.acme-corp.com"),
+    ("Authorization: SSWS 00aBcDeFgHiJkLmNoPqRsTuVwXyZ", "00aBcDeFgHiJkLmNoPqRsTuVwXyZ"),
+    ("redis://:pw-0nly-n0-user@cache:6379", "pw-0nly-n0-user"),
+])
+def test_sensitive_values_at_the_edges_are_redacted(line, value):
+    out = Redactor().redact(line)
+    assert value not in out and "<" in out
