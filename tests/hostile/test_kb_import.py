@@ -33,10 +33,8 @@ def _import(path, data_dir) -> tuple[int, str, str]:
     ("latin1.md", "# Postmortem caf\xe9\n\nDB pool exhausted.".encode("latin-1"), ["UTF-8"]),
     ("empty.jsonl", b"", []),
     ("notes.txt", "just text", ["JSONL, CSV or Markdown"]),
-]] + [pytest.param("deep.jsonl", '{"id": "x", "title": "t", "meta": ' + "[" * 50_000 + "]" * 50_000 + "}", ["1"],
-                   id="deep.jsonl", marks=pytest.mark.xfail(strict=True, reason=(
-                       "owner: knowledge importers: parse_jsonl lets RecursionError escape on deeply nested JSON "
-                       "(traceback instead of 'line 1 is invalid')")))])
+    ("deep.jsonl", '{"id": "x", "title": "t", "meta": ' + "[" * 50_000 + "]" * 50_000 + "}", ["1"]),
+]])
 def test_bad_kb_imports_are_refused_whole(tmp_path, name, data, needles):
     path = tmp_path / name
     path.write_bytes(data.encode() if isinstance(data, str) else data)
@@ -49,8 +47,6 @@ def test_bad_kb_imports_are_refused_whole(tmp_path, name, data, needles):
     assert not (data_dir / "kb").exists(), "a refused import wrote to the knowledge base"
 
 
-@pytest.mark.xfail(strict=True, reason="owner: knowledge cli: kb import of a folder reads every *.md with "
-                                       "read_text(), so a FIFO named x.md blocks the import forever")
 def test_kb_import_of_a_folder_with_a_fifo_does_not_hang(tmp_path):
     folder = tmp_path / "postmortems"
     folder.mkdir()
