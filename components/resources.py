@@ -31,12 +31,16 @@ def get_store() -> Store:
     return store
 
 
-@st.cache_resource(show_spinner=False)
-def get_backend() -> Any:
-    """The LLM backend named in the settings (``offline`` by default; Bedrock falls back per agent)."""
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _backend(settings_json: str) -> Any:
     from analysis.llm.factory import build_backend
 
-    return build_backend(get_settings(), store=get_store())
+    return build_backend(Settings.model_validate_json(settings_json), store=get_store())
+
+
+def get_backend(settings: Settings | None = None) -> Any:
+    """The LLM backend named in ``settings`` (the app's by default): one per distinct configuration."""
+    return _backend((settings or get_settings()).model_dump_json())
 
 
 @st.cache_resource(show_spinner=False)

@@ -86,3 +86,21 @@ def pick_run(runs: list[RunInfo], current: str | None) -> str | None:
     # keyed by the number of completed runs: a new run re-creates the picker, which then opens on it
     return st.selectbox("Report of run", ids, index=index, format_func=labels.get,
                         key=f"report.run.{done[0].incident_id}.{len(done)}")
+
+
+def payload_preview(store: Store, incident_id: str, settings: Settings, knowledge: Any = None) -> None:
+    """Bedrock only: "What will be sent" — each agent's redacted payload, computed when opened."""
+    if settings.backend != "bedrock":
+        return
+    exp = st.expander("What will be sent to Bedrock", icon=":material/visibility:", key="report.preview",
+                      on_change="rerun")
+    with exp:
+        if exp.open:
+            from analysis.llm.bedrock_backend import preview_analysis
+            from analysis.workflow import load_artifacts
+            from components.bedrock_settings import render_payload_preview
+
+            with st.spinner("Running the offline engines to build the payloads…"):
+                previews = preview_analysis(store.get_incident(incident_id), load_artifacts(store, incident_id, settings),
+                                            settings, knowledge=knowledge, incident_id=incident_id)
+            render_payload_preview(previews)

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 import streamlit as st
+
+from analysis.settings import Settings
 
 FlashLevel = Literal["success", "info", "warning", "error"]
 
@@ -65,6 +68,30 @@ class UiState:
             self._s[self._RUN] = value
         else:
             self._s.pop(self._RUN, None)
+
+    # ---------------------------------------------------------------- shared time range
+    _RANGE = "view.time_range"
+
+    @property
+    def time_range(self) -> tuple[datetime, datetime] | None:
+        """The UTC window the analyst chose (metric explorer, log timeline); None means everything."""
+        return self._s.get(self._RANGE)
+
+    @time_range.setter
+    def time_range(self, value: tuple[datetime, datetime] | None) -> None:
+        if value:
+            start, end = (t if t.tzinfo else t.replace(tzinfo=timezone.utc) for t in value)
+            self._s[self._RANGE] = (start.astimezone(timezone.utc), end.astimezone(timezone.utc))
+        else:
+            self._s.pop(self._RANGE, None)
+
+    # ---------------------------------------------------------------- analysis settings
+    _SETTINGS = "settings.bedrock"  # written by components.bedrock_settings
+
+    def analysis_settings(self, base: Settings) -> Settings:
+        """The settings this session analyses with: the Settings page's edit, else the app's."""
+        edited = self._s.get(self._SETTINGS)
+        return edited if isinstance(edited, Settings) else base
 
     # ---------------------------------------------------------------- one-shot messages
     def flash(self, level: FlashLevel, text: str, channel: str = "page") -> None:

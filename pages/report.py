@@ -8,7 +8,7 @@ from components import report_view as view
 from components.errors import shown_errors
 from components.incident_header import INCIDENT, current_incident, go, header, no_incident_notice, show_flashes
 from components.resources import get_backend, get_knowledge, get_settings, get_store
-from components.runs_view import pick_run, run_with_progress, runs_table
+from components.runs_view import payload_preview, pick_run, run_with_progress, runs_table
 from components.session_state import ui
 
 state = ui()
@@ -18,7 +18,7 @@ with shown_errors():
     store = get_store()
 if store is None:
     st.stop()
-settings = get_settings()
+settings = state.analysis_settings(get_settings())
 
 incident = current_incident(store, state)
 if incident is None:
@@ -35,9 +35,11 @@ right.caption(f"{len(artifacts)} artifact(s) Â· backend **{settings.backend}** Â
               "earlier runs stay listed below." if artifacts else "Upload artifacts first on the incident page.")
 if not artifacts and st.button("Upload artifacts", key="report.to_incident", icon=":material/upload_file:"):
     go(INCIDENT, state)
+with shown_errors():
+    payload_preview(store, incident.id, settings, knowledge=get_knowledge())
 if analyse:
     with shown_errors():
-        run, _report = run_with_progress(store, incident.id, settings, backend=get_backend(),
+        run, _report = run_with_progress(store, incident.id, settings, backend=get_backend(settings),
                                          knowledge=get_knowledge())
         state.run_id = run.id
         state.flash("success", "Analysis stored." if not _report.degraded else

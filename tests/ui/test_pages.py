@@ -18,6 +18,9 @@ def test_every_page_opens_on_an_empty_install(data_dir, samples_dir):
     at.switch_page("pages/report.py").run()
     assert_clean(at)
     assert any("No incident is open" in t for t in texts(at, "info"))
+    at.switch_page("pages/settings.py").run()
+    assert_clean(at)
+    assert "Settings" in texts(at, "title")
 
 
 def test_first_run_sample_opens_an_incident_with_its_artifacts(data_dir, samples_dir):
