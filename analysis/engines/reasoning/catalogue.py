@@ -370,7 +370,7 @@ METRIC_FAMILIES: tuple[MetricFamily, ...] = (
     MetricFamily("replicas_up", _rx(r"(replicas\b|replicas_|replica_?count|pods?_(count|ready|running)|instances?_(count|inservice)|desired|hpa|capacity|node_count|groupinservice)"),
                  "up", {"traffic_surge": 0.4, "deployment_regression": 0.1}, role="change"),
     MetricFamily("node_down", _rx(r"(^up$|^up\{|\bup\b|node_ready|nodeready|heartbeat|kube_node_status|statuscheckfailed|healthy_?(host|node)|reachab)"),
-                 "down", {"node_failure": 1.0}, exclude=_rx(r"replica|pods")),
+                 "down", {"node_failure": 1.0}, culprit="target", exclude=_rx(r"replica|pods")),
     MetricFamily("node_unhealthy", _rx(r"(statuscheckfailed|unhealthy_?(host|node)|node_not_ready|notready|kube_node_status_condition)"),
                  "up", {"node_failure": 0.9}),
     MetricFamily("dns_errors", _rx(r"(dns|coredns|nxdomain|servfail|resolv)"), "up", {"network_dns": 1.0}),

@@ -21,6 +21,8 @@ _PORT = re.compile(r":\d{2,5}$|-\d{4,5}$")
 _K8S_FQDN = re.compile(r"\.(svc|pod)(\.cluster\.local)?\.?$|\.cluster\.local\.?$")
 _FILE_WORDS = {"error", "errors", "err", "slow", "access", "journal", "journalctl", "syslog", "audit", "general", "query", "events",
                "event", "log", "logs", "out", "stdout", "stderr", "messages", "kern", "kernel", "debug", "trace", "console", "current"}
+_TECH_PREFIX = {"redis", "memcached", "memcache", "valkey", "postgres", "postgresql", "pg", "mysql", "mariadb", "mongo", "mongodb"}
+_KIND_WORDS = {"cache", "db", "database", "store", "sessions", "session"}
 _NODE = re.compile(r"\b(ip-\d{1,3}-\d{1,3}-\d{1,3}-\d{1,3})(?:\.[a-z0-9.-]+)?\b", re.IGNORECASE)
 
 #: Technology words: an artifact or host named after them describes *what* it is, not which one.
@@ -87,6 +89,8 @@ def canonical(name: str | None) -> str:
         parts.pop()
     if len(parts) > 1 and re.fullmatch(r"\d", parts[-1]) and not parts[-2].isdigit():
         parts.pop()  # stateful-set ordinal: kafka-0 -> kafka
+    if len(parts) >= 3 and parts[0] in _TECH_PREFIX and set(parts[1:]) & _KIND_WORDS:
+        parts = parts[1:]  # redis-catalog-cache -> catalog-cache, postgres-orders-db -> orders-db
     return "-".join(parts)
 
 
@@ -233,6 +237,8 @@ def kind_of(name: str) -> str:
     """``db`` / ``cache`` / ``queue`` / ``node`` / ``external`` / ``service`` from a name."""
     n = name.lower()
     ts = set(tokens(n))
+    if ts & {"exporter", "agent", "collector", "detector", "daemonset", "operator", "controller", "autoscaler"}:
+        return "service"
     if _NODE.search(n) or n.startswith("node") or "node" in ts or ("worker" in ts and any(c.isdigit() for c in n)) \
             or _NODE_SHAPES.fullmatch(n):
         return "node"

@@ -23,7 +23,7 @@ import numpy as np
 from analysis.models import EvidenceRef, utc
 
 from .catalogue import METRIC_FAMILIES, TEXT_BY_NAME, match_metric, match_text
-from .entities import GENERIC, canonical, node_names, targets_in
+from .entities import GENERIC, canonical, node_names, resolve, targets_in
 from .models import Observation
 
 _LEVEL_ERR = {"error", "err", "fatal", "critical", "crit", "alert", "emerg", "panic", "severe"}
@@ -259,6 +259,10 @@ def log_observations(la: Any, start_index: int = 0, services: Iterable[str] = ()
         emitter = emitter_of(_get(t, "services", None), name, f"{template}\n{sample[:400]}")
         if owner and (not emitter or emitter in GENERIC):
             emitter = owner
+        if is_access:
+            by_path = _path_service(template, services)
+            if by_path and (emitter in GENERIC or not emitter or by_path != emitter):
+                emitter = by_path if (emitter in GENERIC or not emitter or resolve(emitter, services) not in services) else emitter
         subject = subject_in(text)
         subjects = sorted({canonical(k) for k in (_get(t, "services", None) or {})} - GENERIC)
         occurrences = _occurrences(_get(t, "per_minute", None), first_seen)
@@ -376,6 +380,18 @@ def access_observations(la: Any, start_index: int) -> list[Observation]:
                 attributes={"artifact": name, "ratio": round(ratio, 2), "access": True},
             ))
     return out
+
+
+_REQ_PATH = re.compile(r"\b(?:get|post|put|delete|patch|head|options)\s+/+(?:api/+)?(?:v\d+/+)?([a-z][a-z0-9_-]{2,})", re.IGNORECASE)
+
+
+def _path_service(template: str, services: list[str]) -> str:
+    """The listed service a request path points at (``POST /api/search/v2`` -> ``search-api``)."""
+    m = _REQ_PATH.search(template)
+    if not m or not services:
+        return ""
+    r = resolve(canonical(m.group(1)), services)
+    return canonical(r) if r in services else ""
 
 
 def _access_owner(la: Any) -> str:
