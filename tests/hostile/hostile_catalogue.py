@@ -89,7 +89,7 @@ XSS = ["<script>window.__pwned=1;alert(1)</script>", "<img src=x onerror=\"windo
 
 
 LONG_LINE_BUG = ("owner: logs engine: masking regex (_MASK_RX in engines/logs/masking.py) is quadratic in line "
-                 "length; a 20,000-character line takes ~20 s, a 200,000-character one hours")
+                 "length: 10,000 characters cost 0.5 s CPU, 200,000 ~200 s, a 2 MB line hours")
 
 
 def _cases() -> list[Case]:
