@@ -95,6 +95,8 @@ def test_case(case: Case, world: World, monkeypatch):
     rows_before = rows_snapshot(store)
     data_files_before = files_snapshot(world.data / "artifacts")
     outside_before = files_snapshot(world.root, skip=world.data)
+    default_data = Path(os.environ["SREWB_DATA_DIR"])  # where a run without --db must not write either
+    default_before = files_snapshot(default_data)
 
     stored = case.runs_stored(STORE_ALL)
     code, out, err, seconds, cpu = _run_cli(world, args, monkeypatch, case.env, stored)
@@ -133,6 +135,7 @@ def test_case(case: Case, world: World, monkeypatch):
     # nothing written outside the data directory (the cwd, TMPDIR, inputs and siblings stay as they were)
     assert files_snapshot(world.root, skip=world.data) == outside_before
     assert not list(world.cwd.iterdir()) and not list(world.tmp.iterdir())
+    assert files_snapshot(default_data) == default_before
     assert unexpected_data_files(world.data) == []
 
 
