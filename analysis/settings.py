@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     bedrock_max_steps: int = 6
     bedrock_budget_usd: float = 2.0
     bedrock_timeout_s: float = 60.0
+    bedrock_prices: dict[str, tuple[float, float]] | None = Field(
+        default=None, description="USD per 1k input/output tokens by model-id substring; overrides the built-in table "
+                                  '(JSON, e.g. SREWB_BEDROCK_PRICES=\'{"claude-sonnet-4": [0.003, 0.015]}\')')
 
     @property
     def db_path(self) -> Path:

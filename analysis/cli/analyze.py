@@ -30,17 +30,17 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     incident = None
     if args.incident:
         incident = parse_incident_json(Path(args.incident).read_bytes(), args.incident)
-    backend_name = args.backend or settings.backend
-    backend = None
-    if backend_name == "bedrock":
-        from analysis.llm.factory import build_backend
-
-        backend = build_backend(settings.model_copy(update={"backend": "bedrock"}))
     store = None
     if args.db:
         from analysis.store import Store
 
         store = Store(settings.data_dir)
+    backend_name = args.backend or settings.backend
+    backend = None
+    if backend_name == "bedrock":
+        from analysis.llm.factory import build_backend
+
+        backend = build_backend(settings.model_copy(update={"backend": "bedrock"}), store=store)
 
     def progress(agent: str, message: str) -> None:
         if not args.quiet and not args.json:
