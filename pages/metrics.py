@@ -1,0 +1,96 @@
+"""Metric explorer: per incident, chart its metric series with anomaly bands and change points, see what moved first."""
+
+import streamlit as st
+
+from analysis.models import ArtifactKind
+from components import format as fmt
+from components import metric_explorer as mx
+from components.errors import shown_errors
+from components.incident_header import INCIDENT, current_incident, go, header, no_incident_notice, show_flashes
+from components.resources import get_store
+from components.session_state import ui
+
+state = ui()
+show_flashes(state)
+store = None
+with shown_errors():
+    store = get_store()
+if store is None:
+    st.stop()
+
+incident = current_incident(store, state)
+if incident is None:
+    st.title("Metric explorer", anchor=False)
+    no_incident_notice()
+    st.stop()
+
+header(incident)
+metric_arts = [a for a in store.list_artifacts(incident.id) if a.kind == ArtifactKind.metrics]
+if not metric_arts:
+    st.info("This incident has no metric CSV yet: upload one on the incident page to explore it here.",
+            icon=":material/monitoring:")
+    if st.button("Upload artifacts", key="metrics.to_incident", icon=":material/upload_file:"):
+        go(INCIDENT, state)
+    st.stop()
+
+names = {a.id: a for a in metric_arts}
+art_id = st.selectbox("Metrics file", list(names), format_func=lambda i: names[i].name,
+                      key=f"metrics.artifact.{incident.id}", disabled=len(metric_arts) == 1)
+art = names[art_id]
+ex = None
+with shown_errors():
+    ex = mx.explore(art)
+if ex is None:
+    st.stop()
+moved = len(ex.analysis.onset_order)
+st.caption(f"Layout **{fmt.md(ex.analysis.layout)}** · {len(ex.analysis.series)} series · {moved} moved · "
+           f"{fmt.when(ex.span[0])} → {fmt.when(ex.span[1])}")
+for note in ex.analysis.notes[:-1]:
+    st.caption(f"Note: {fmt.md(note)}")
+
+key = f"metrics.{art.sha256[:12]}"
+picked = mx.search_and_pick(ex, key)
+window = mx.time_range(ex, state.time_range, key)
+state.time_range = window
+if st.button("Whole time span", key=f"{key}.reset", icon=":material/zoom_out_map:", disabled=window == ex.span):
+    state.time_range = ex.span
+    st.rerun()
+
+if picked:
+    st.plotly_chart(mx.explorer_figure(ex, picked, window), key=f"{key}.chart")
+    st.caption("Shaded: anomalies (red up, blue down) · diamonds: change points (hover for before → after).")
+else:
+    st.info("No series picked: search or pick series above to chart them.", icon=":material/search:")
+
+first, together = st.columns([3, 2])
+with first:
+    st.markdown("##### What moved first")
+    onsets = mx.onset_table(ex, window)
+    if onsets.empty:
+        st.caption("No series deviated significantly in this time range.")
+    else:
+        st.dataframe(onsets, hide_index=True, key=f"{key}.onsets")
+with together:
+    st.markdown("##### Moved together")
+    groups = mx.groups_table(ex, window)
+    if groups.empty:
+        st.caption("No two series started moving at the same time in this range.")
+    else:
+        st.dataframe(groups, hide_index=True, key=f"{key}.groups")
+
+st.markdown("##### Anomalies and change points of the charted series")
+events = mx.events_table(ex, picked, window)
+if events.empty:
+    st.caption("None in this time range.")
+else:
+    st.dataframe(events, hide_index=True, key=f"{key}.events")
+
+report = store.get_report(state.run_id) if state.run_id else store.latest_report(incident.id)
+if report is not None:
+    logs = mx.log_events_table(report.timeline, window)
+    with st.expander(f"Log and change events of the analysis in this range ({len(logs)})",
+                     icon=":material/description:"):
+        if logs.empty:
+            st.caption("The analysis timeline has no log events in this time range.")
+        else:
+            st.dataframe(logs, hide_index=True, key=f"{key}.logs")
