@@ -190,7 +190,8 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
     TextFamily(
         "dependency_timeout",
         _rx(r"(read timed out|connect(ion)? timed out|timed out (after|waiting|while)|upstream timed out|gateway time-?out|\b504\b"
-            r"|deadline ?exceeded|context deadline exceeded|request timeout|sockettimeout|timeoutexception|timed out\b)"),
+            r"|deadline ?exceeded|context deadline exceeded|request timeout|sockettimeout|timeoutexception|timed out\b"
+            r"|timeouterror|readtimeout|connecttimeout)"),
         {"dependency_failure": 0.7, "network_dns": 0.15, "config_change": 0.1},
         culprit="target",
         role="cause",
@@ -200,6 +201,7 @@ TEXT_FAMILIES: tuple[TextFamily, ...] = (
         _rx(r"(connection refused|econnrefused|connect(ion)? (to|failed).{0,60}(refused|failed)|upstream connect error"
             r"|no healthy upstream|service unavailable|\b503\b|bad gateway|\b502\b|circuit ?breaker.{0,60}(open|half)"
             r"|upstream prematurely closed|upstream sent no valid|connection closed by upstream|eof from upstream"
+            r"|connectexception|connectionrefusederror|connecterror|noroutetohostexception"
             r"|circuit (is )?open|failed to connect|unable to connect|could not connect|connection (closed|aborted) by)"),
         {"dependency_failure": 0.7, "node_failure": 0.1},
         culprit="target",

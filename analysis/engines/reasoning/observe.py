@@ -242,6 +242,14 @@ def log_observations(la: Any, start_index: int = 0, services: Iterable[str] = ()
     is_access = bool(_get(la, "access_per_minute", None)) or "access" in str(_get(la, "format", "") or "")
     services = list(services)
     owner = _generic_owner(la, services)
+    exc_by_tid: dict[str, str] = {}
+    for f in _get(la, "findings", None) or []:
+        attrs = _get(f, "attributes", None) or {}
+        exc = attrs.get("exception") if isinstance(attrs, dict) else None
+        if exc:
+            for tid in attrs.get("template_ids") or [attrs.get("template_id")]:
+                if tid:
+                    exc_by_tid[str(tid)] = str(exc)
     idx = start_index
     for t in _get(la, "templates", None) or []:
         template = str(_get(t, "template", "") or "")
@@ -250,6 +258,9 @@ def log_observations(la: Any, start_index: int = 0, services: Iterable[str] = ()
         level = _level(_get(t, "level", ""))
         is_err = bool(_get(t, "is_error", False)) or _is_err_level(level)
         extra = structured_message(sample)
+        exc = exc_by_tid.get(str(_get(t, "id", "")), "")
+        if exc:
+            extra = f"{extra} {exc}"  # the exception class of a multi-line record (OutOfMemoryError, SSLHandshakeException)
         fams = match_text(f"{template} {extra}" if extra else template, sample)
         if not fams and not is_err:
             continue
