@@ -2,7 +2,10 @@
 
 ``prepare_files`` expands archives, sniffs each file's kind (log, metrics, screenshot, note,
 incident metadata) from its name, folder and magic bytes, validates it with the parser that will
-read it, and returns accepted files plus one-sentence rejections. Nothing is written here.
+read it, and returns accepted files plus one-sentence rejections. Containers it does not expand
+(tar, bzip2, xz, 7-Zip, RAR, PDF, Office documents) and image formats it does not read (SVG, HEIC)
+are refused with what to upload instead. Nothing is written here; limits come from ``Settings``
+(see docs/LIMITS.md).
 """
 
 from __future__ import annotations
