@@ -35,8 +35,9 @@ def image_format(data: bytes) -> str | None:
     return None
 
 
-#: Smaller than this on either side cannot be a dashboard (the vision engine needs the same minimum).
-MIN_IMAGE_SIDE = 50
+#: Smaller than this on either side is an icon or a tracking pixel, not a screenshot. (The vision
+#: engine declines images under 50 px at analysis time and reports that as a gap.)
+MIN_IMAGE_SIDE = 16
 
 
 def _bomb_message(name: str, exc: Exception, max_pixels: int) -> str:
