@@ -38,6 +38,7 @@ _PEER_REJECTS = re.compile(r"(fatal alert|received alert|alert certificate|bad c
 MODALITY_FACTOR = {"log": 1.0, "metric": 0.9, "screenshot": 0.45, "note": 0.35, "kb": 0.0}
 ROLE_FACTOR = {"cause": 1.0, "precursor": 0.7, "change": 0.8, "symptom": 0.33}
 TARGET_KIND = {"database_overload": "db", "cache_failure": "cache", "node_failure": "node", "network_dns": "dns"}
+KIND_CATEGORY = {"db": "database_overload", "cache": "cache_failure", "dns": "network_dns", "node": "node_failure"}
 TARGET_CATS = {"database_overload", "cache_failure", "node_failure", "dependency_failure", "network_dns"}
 ERROR_FAMILIES = {"error", "server_error", "access_5xx", "dependency_timeout", "dependency_refused", "data_corruption",
                   "db_pool_exhausted", "auth_failure", "latency", "access_latency", "errors", "success_drop"}
@@ -165,8 +166,15 @@ def score_candidates(obs: list[Observation], services: list[str]) -> dict[str, C
             if cat not in cands or w <= 0:
                 continue
             contrib = w * o.strength * MODALITY_FACTOR.get(o.modality, 0.5) * ROLE_FACTOR.get(o.role, 0.5)
-            if cat == "dependency_failure" and not [t for t in o.targets if t != o.service]:
+            named = [t for t in o.targets if t != o.service]
+            if cat == "dependency_failure" and not named:
                 contrib *= 0.5  # a dependency failure is only as good as the dependency it names
+            elif cat == "dependency_failure" and KIND_CATEGORY.get(kind_of(named[0])):
+                # a failing dependency that is a database / cache / DNS server / node is that category's problem
+                via = KIND_CATEGORY[kind_of(named[0])]
+                cands[via].support.append((o, 0.8 * contrib))
+                per_fam[via][f"{o.modality}:via-{o.family}"].append(0.8 * contrib)
+                contrib *= 0.5
             if contrib <= 0:
                 continue
             cands[cat].support.append((o, contrib))
