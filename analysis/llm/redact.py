@@ -354,7 +354,7 @@ def redact_image(image: Any, redactor: Redactor, words: list | None = None) -> t
 
 # ---------------------------------------------------------------------------------------- preview
 def preview(agent: str, ctx: Any, offline: Any = None) -> Any:
-    """The redacted payload ``agent`` would send for ``ctx`` (see :class:`analysis.llm.bedrock_backend.PayloadPreview`)."""
-    from analysis.llm.bedrock_backend import preview_payload
+    """The redacted payload ``agent`` would send for ``ctx`` (see :class:`analysis.llm.payloads.PayloadPreview`)."""
+    from analysis.llm.payloads import preview_payload
 
     return preview_payload(agent, ctx, offline)
