@@ -59,6 +59,8 @@ class Candidate:
     signature: str = ""
     signature_onset: datetime | None = None
     signature_culprit: str = ""
+    signature_change: datetime | None = None
+    signature_bonus: float = 0.0
     entity_scores: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -190,26 +192,47 @@ def score_candidates(obs: list[Observation], services: list[str]) -> dict[str, C
     _apply_signatures(obs, cands, services, idx)
     for cat, cand in cands.items():
         _choose_culprit_and_onset(cand, idx, services)
+    _interposed_cause(cands)
     _first_mover_adjustment(cands)
     _explained_by_parent(cands)
     return cands
 
 
+def _interposed_cause(cands: dict[str, Candidate]) -> None:
+    """A change's signature weakens when another failure starts between the change and the errors:
+    errors that follow a database lock storm by a minute are better explained by it than by a deploy
+    made ten minutes earlier."""
+    for name in ("deployment_regression", "config_change"):
+        c = cands[name]
+        if not c.signature or c.signature_change is None or c.signature_onset is None:
+            continue
+        for other in cands.values():
+            if other is c or other.category in ("deployment_regression", "config_change") or other.onset is None:
+                continue
+            if other.score >= 0.5 and other.culprit and other.culprit != c.culprit \
+                    and c.signature_change + timedelta(seconds=60) < other.onset <= c.signature_onset:
+                c.score = max(0.0, c.score - 0.7 * c.signature_bonus)
+                c.notes.append(f"{other.category} on {other.culprit} began at {other.onset:%H:%M:%S}, between the change "
+                               f"({c.signature_change:%H:%M:%S}) and the errors: signature discounted")
+                break
+
+
 #: parent -> categories whose evidence the parent's failure produces downstream
 EXPLAINS: dict[str, tuple[str, ...]] = {
-    "cache_failure": ("database_overload", "cpu_saturation", "memory_exhaustion"),
-    "traffic_surge": ("cpu_saturation", "queue_backlog", "database_overload", "dependency_failure", "memory_exhaustion"),
+    "cache_failure": ("database_overload", "cpu_saturation", "memory_exhaustion", "deployment_regression"),
+    "traffic_surge": ("cpu_saturation", "queue_backlog", "database_overload", "dependency_failure", "memory_exhaustion",
+                      "deployment_regression"),
     "node_failure": ("dependency_failure", "network_dns", "disk_full", "memory_exhaustion", "deployment_regression"),
-    "database_overload": ("dependency_failure", "queue_backlog", "cpu_saturation"),
-    "network_dns": ("dependency_failure",),
+    "database_overload": ("dependency_failure", "queue_backlog", "cpu_saturation", "deployment_regression"),
+    "network_dns": ("dependency_failure", "deployment_regression"),
     "memory_exhaustion": ("cpu_saturation", "dependency_failure", "deployment_regression"),
     "config_change": ("dependency_failure", "auth_credentials", "traffic_surge"),
-    "certificate_expiry": ("dependency_failure", "auth_credentials"),
-    "auth_credentials": ("dependency_failure",),
-    "disk_full": ("database_overload", "data_corruption", "node_failure"),
+    "certificate_expiry": ("dependency_failure", "auth_credentials", "deployment_regression"),
+    "auth_credentials": ("dependency_failure", "deployment_regression"),
+    "disk_full": ("database_overload", "data_corruption", "node_failure", "deployment_regression"),
     "cpu_saturation": ("dependency_failure", "queue_backlog"),
     "deployment_regression": ("dependency_failure", "memory_exhaustion", "cpu_saturation"),
-    "dependency_failure": ("queue_backlog",),
+    "dependency_failure": ("queue_backlog", "deployment_regression"),
 }
 
 
@@ -219,7 +242,7 @@ def _explained_by_parent(cands: dict[str, Candidate]) -> None:
     order = sorted(cands.values(), key=lambda c: (-c.score, c.category))
     done: set[str] = set()
     for parent in order:
-        if parent.score < 0.5 or parent.onset is None:
+        if parent.score < 0.5 or parent.onset is None or parent.category in done:
             continue
         for child_name in EXPLAINS.get(parent.category, ()):
             child = cands[child_name]
@@ -322,6 +345,7 @@ def _apply_signatures(obs: list[Observation], cands: dict[str, Candidate], servi
         for e in errs[:5]:
             cand.support.append((e, 0.2 * e.strength))
         cand.signature = "deploy"
+        cand.signature_change, cand.signature_bonus = t, bonus
         cand.signature_onset = first.time
         cand.signature_culprit = idx.final(subj)
         cand.notes.append(f"signature: {c.family.replace('_', ' ')} on {subj} at {t:%H:%M:%S} followed by new errors "
@@ -349,6 +373,7 @@ def _apply_signatures(obs: list[Observation], cands: dict[str, Candidate], servi
         for e in errs[:5]:
             cand.support.append((e, 0.2 * e.strength))
         cand.signature = "config"
+        cand.signature_change, cand.signature_bonus = t, bonus
         exact = t == (c.attributes.get("occurrences") or [c.time])[0]  # later occurrences are minute-floored
         cand.signature_onset = min(first.time, t) if exact and (first.time - t).total_seconds() < 120 else first.time
         cand.signature_culprit = idx.final(subj)
