@@ -19,7 +19,7 @@ from .clocks import align_clocks
 from .confidence import INCONCLUSIVE_CONF, INCONCLUSIVE_SCORE, ConfidenceInputs, confidence, timing_factor
 from .entities import canonical, kind_of, pick_of_kind, resolve
 from .graph import build_graph
-from .hypotheses import EXPLAINS, Candidate, score_candidates
+from .hypotheses import EXPLAINS, Candidate, EntityIndex, score_candidates
 from .models import EvidenceBundle, Observation, SupervisorResult
 from .observe import log_observations, metric_observations, note_observations, screenshot_observations
 from .remediation import check_steps, from_past_incident, remediation_for
@@ -220,7 +220,7 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
             if c not in chosen:
                 chosen.append(c)
 
-    movers = first_movers(obs, services)
+    movers = first_movers(obs, services, namer=EntityIndex(obs, services).final)
     hyps: list[Hypothesis] = []
     for i, cand in enumerate(chosen):
         others = [c.score for c in ranked if c is not cand]

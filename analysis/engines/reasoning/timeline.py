@@ -87,7 +87,7 @@ def merge(events: list[TimelineEvent]) -> list[TimelineEvent]:
     return uniq
 
 
-def first_movers(obs: list[Observation], services: list[str]) -> dict[str, datetime]:
+def first_movers(obs: list[Observation], services: list[str], namer=None) -> dict[str, datetime]:  # type: ignore[no-untyped-def]
     """Per service, the earliest new/surging anomaly (cause, precursor or symptom).
 
     Ordered by the minute it moved, then by how much new evidence it carries (a service throwing
@@ -98,7 +98,7 @@ def first_movers(obs: list[Observation], services: list[str]) -> dict[str, datet
     for o in obs:
         if o.time is None or o.novelty == "baseline" or o.role == "change" or o.strength < 0.25 or not o.service:
             continue
-        s = resolve(o.service, services)
+        s = namer(o.service) if namer else resolve(o.service, services)
         if s not in first or o.time < first[s]:
             first[s] = o.time
         weight[s] = weight.get(s, 0.0) + o.strength * max(1, min(o.count, 100)) ** 0.5
