@@ -43,5 +43,8 @@ def test_upload_analyse_and_see_a_hypothesis(tmp_path):
         heading = main.locator("h4", has_text="1. ")
         heading.first.wait_for(timeout=10_000)
         assert "%" in main.inner_text()  # the hypothesis' confidence
+        evidence = main.locator('[data-testid="stExpander"] summary', has_text="checkout.log")
+        click_and_wait(page, evidence.first)  # evidence opens the exact lines, highlighted
+        page.locator(".srewb-log tr.hit").first.wait_for(timeout=10_000)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert not errors, errors
