@@ -29,6 +29,10 @@ from analysis.engines.logs.masking import WILDCARD, mask, normalize_template
 
 
 _DIGIT_TABLE = str.maketrans("", "", "0123456789")
+#: Bounds that keep consolidation cheap on hostile inputs (many distinct clusters of one length).
+_MAX_ROUNDS = 64
+_MAX_PAIR_POOL = 4_000
+_MAX_LENGTH_POOL = 20_000
 
 
 def _has_digit(token: str) -> bool:
@@ -240,6 +244,8 @@ class TemplateMiner:
         if len(keys) < 2:
             return
         pool = [c for k in keys for c in self._buckets[k]]
+        if len(pool) > _MAX_LENGTH_POOL:
+            return
         self._consolidate_pool(pool, n, first_too=True)
         live = set(pool)
         for k in keys:
@@ -273,14 +279,16 @@ class TemplateMiner:
         at least three other tokens are constant."""
         clusters = self._clusters
         changed = True
-        while changed and len(pool) >= 2:
+        rounds = 0
+        while changed and len(pool) >= 2 and rounds < _MAX_ROUNDS:
             changed = False
+            rounds += 1
             varying = [p for p in range(0 if first_too else 1, n)
                        if len({clusters[c].tokens[p] for c in pool}) > 1]
             if not varying:
                 break
             shapes: list[tuple[int, ...]] = [(p,) for p in varying]
-            if len(varying) <= 8:
+            if len(varying) <= 8 and len(pool) <= _MAX_PAIR_POOL:
                 shapes += list(combinations(varying, 2))
             for shape in shapes:
                 groups: dict[tuple[str, ...], list[int]] = {}
