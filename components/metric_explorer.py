@@ -115,8 +115,9 @@ def time_range(ex: Explored, chosen: tuple[datetime, datetime] | None, key: str)
     slider_key = f"{key}.range"
     if st.session_state.get(f"{slider_key}.seed") != (start, end):  # follow a range set elsewhere
         st.session_state[slider_key] = (_naive(start), _naive(end))
-    picked = st.slider("Time range (UTC) — shared with the log timeline", min_value=_naive(lo), max_value=_naive(hi),
-                       step=step, format="MM-DD HH:mm", key=slider_key)
+    picked = st.slider("Time range (UTC)", min_value=_naive(lo), max_value=_naive(hi), step=step,
+                       format="MM-DD HH:mm", key=slider_key,
+                       help="Kept for this session and shared with the other views of the incident's timeline.")
     out = tuple(t.replace(tzinfo=timezone.utc) for t in picked)
     st.session_state[f"{slider_key}.seed"] = out
     return out  # type: ignore[return-value]
@@ -207,12 +208,12 @@ def events_table(ex: Explored, names: list[str], window: tuple[datetime, datetim
             if a.end >= window[0] and a.start <= window[1]:
                 rows.append({"start (UTC)": a.start, "series": name, "event": f"{a.kind.replace('_', ' ')} {a.direction}",
                              "before → after": f"{a.baseline:.4g} → {a.peak:.4g} ({a.magnitude:+.0%})",
-                             "until (UTC)": fmt.when(a.end, seconds=True), "score": round(a.peak_score, 2)})
+                             "until (UTC)": fmt.when(a.end, seconds=True), "score": f"{a.peak_score:.2f}"})
         for c in s.change_points:
             if _in(c.time, window):
                 rows.append({"start (UTC)": c.time, "series": name, "event": f"change point {c.direction}",
                              "before → after": f"{c.before:.4g} → {c.after:.4g} ({c.magnitude:+.0%})",
-                             "until (UTC)": "", "score": None})
+                             "until (UTC)": "", "score": ""})
     if not rows:
         return pd.DataFrame(rows)
     out = pd.DataFrame(rows).sort_values(["start (UTC)", "series"], kind="stable")

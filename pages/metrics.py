@@ -62,21 +62,18 @@ if picked:
 else:
     st.info("No series picked: search or pick series above to chart them.", icon=":material/search:")
 
-first, together = st.columns([3, 2])
-with first:
-    st.markdown("##### What moved first")
-    onsets = mx.onset_table(ex, window)
-    if onsets.empty:
-        st.caption("No series deviated significantly in this time range.")
-    else:
-        st.dataframe(onsets, hide_index=True, key=f"{key}.onsets")
-with together:
-    st.markdown("##### Moved together")
-    groups = mx.groups_table(ex, window)
-    if groups.empty:
-        st.caption("No two series started moving at the same time in this range.")
-    else:
-        st.dataframe(groups, hide_index=True, key=f"{key}.groups")
+st.markdown("##### What moved first")
+onsets = mx.onset_table(ex, window)
+if onsets.empty:
+    st.caption("No series deviated significantly in this time range.")
+else:
+    st.dataframe(onsets, hide_index=True, key=f"{key}.onsets")
+st.markdown("##### Moved together")
+groups = mx.groups_table(ex, window)
+if groups.empty:
+    st.caption("No two series started moving at the same time in this range.")
+else:
+    st.dataframe(groups, hide_index=True, key=f"{key}.groups")
 
 st.markdown("##### Anomalies and change points of the charted series")
 events = mx.events_table(ex, picked, window)
