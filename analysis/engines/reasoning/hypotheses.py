@@ -187,6 +187,8 @@ def score_candidates(obs: list[Observation], services: list[str]) -> dict[str, C
         for o, c in cand.support:
             e = idx.final(entity_for(o, cat, idx))
             if e:
+                if cat == "auth_credentials" and kind_of(e) in ("db", "cache", "queue"):
+                    c *= 0.3  # a datastore rejecting a login is the messenger; the client holds the stale secret
                 ent[e] += c
         cand.entity_scores = dict(ent)
     _apply_signatures(obs, cands, services, idx)
