@@ -7,7 +7,7 @@ import re
 
 from analysis.models import Incident, IncidentReport, Review
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=:@$])")
 
 
 def md_escape(text: str | None) -> str:

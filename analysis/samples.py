@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.errors import NotFoundError
+from analysis.ingest.prepare import parse_incident_json
 from analysis.models import Incident, IncidentInput
 from analysis.settings import SAMPLES_DIR, Settings
 from analysis.store import Store
@@ -16,9 +17,8 @@ def list_samples(root: Path = SAMPLES_DIR) -> list[tuple[str, IncidentInput]]:
     out = []
     if root.is_dir():
         for folder in sorted(p for p in root.iterdir() if p.is_dir() and (p / "incident.json").is_file()):
-            incident, _files = read_paths([folder], Settings())
-            if incident is not None:
-                out.append((folder.name, incident))
+            meta = folder / "incident.json"
+            out.append((folder.name, parse_incident_json(meta.read_bytes(), str(meta))))
     return out
 
 

@@ -35,8 +35,15 @@ class UploadOutcome:
 
 def upload(store: Store, incident_id: str, files: Sequence[tuple[str, bytes]], settings: Settings) -> UploadOutcome:
     """Validate every file first, then store the accepted ones; rejected files store nothing."""
-    store.get_incident(incident_id)
-    return store_prepared(store, incident_id, prepare_files(list(files), settings))
+    current = store.get_incident(incident_id)
+    out = store_prepared(store, incident_id, prepare_files(list(files), settings))
+    meta = out.incident
+    if meta is not None and (not current.description or not current.services):
+        # an incident.json in a bundle fills in what the analyst left empty; typed fields are never overwritten
+        merged = current.model_copy(update={"description": current.description or meta.description,
+                                            "services": current.services or meta.services})
+        store.update_incident(incident_id, IncidentInput.model_validate(merged.model_dump()), actor="upload")
+    return out
 
 
 def store_prepared(store: Store, incident_id: str, batch: PreparedBatch) -> UploadOutcome:

@@ -137,3 +137,12 @@ def test_rejected_uploads_store_nothing_and_keep_earlier_artifacts(store, settin
     after = {p: p.read_bytes() for p in (settings.data_dir / "artifacts").rglob("*") if p.is_file()}
     assert after == before
     assert [a.name for a in store.list_artifacts(inc.id)] == ["ok.log"]
+
+
+def test_incident_json_in_a_bundle_fills_only_empty_fields(store, settings):
+    inc = store.create_incident(IncidentInput(title="Typed by analyst", description="mine"))
+    bundle = _zip({"incident.json": b'{"title": "Zip title", "description": "zip", "services": ["a", "b"]}',
+                   "app.log": b"2024-01-01 00:00:00 INFO ok\n"})
+    upload(store, inc.id, [("bundle.zip", bundle)], settings)
+    got = store.get_incident(inc.id)
+    assert (got.title, got.description, got.services) == ("Typed by analyst", "mine", ["a", "b"])
