@@ -94,11 +94,6 @@ def canonical(name: str | None) -> str:
     return "-".join(parts)
 
 
-def strip_ordinal(name: str) -> str:
-    """``redis-catalog-cache-0`` -> ``redis-catalog-cache`` (stateful-set ordinal)."""
-    return _ORDINAL.sub("", name)
-
-
 def tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[-_. /]+", name.lower()) if t]
 

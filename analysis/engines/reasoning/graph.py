@@ -8,8 +8,6 @@ lookups, pool errors towards a database), and (c) metric labels that name a peer
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from analysis.models import ServiceEdge
 
 from .entities import kind_of, resolve
@@ -53,19 +51,3 @@ def build_graph(obs: list[Observation], services: list[str], implied: dict[str, 
             if key not in best or o.strength > best[key][0]:
                 best[key] = (o.strength, f"{o.family}: {o.title[:100]}")
     return [ServiceEdge(caller=a, callee=b, evidence=ev) for (a, b), (_s, ev) in sorted(best.items())]
-
-
-def downstream_of(edges: list[ServiceEdge]) -> dict[str, set[str]]:
-    """callee -> set of (transitive) callers: who is hurt when the callee fails."""
-    callers: dict[str, set[str]] = defaultdict(set)
-    for e in edges:
-        callers[e.callee].add(e.caller)
-    changed = True
-    while changed:
-        changed = False
-        for k in list(callers):
-            extra = set().union(*(callers.get(c, set()) for c in callers[k])) - callers[k] - {k}
-            if extra:
-                callers[k] |= extra
-                changed = True
-    return dict(callers)

@@ -15,14 +15,14 @@ import json
 import math
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 
 from analysis.models import EvidenceRef, utc
 
-from .catalogue import METRIC_FAMILIES, TEXT_BY_NAME, match_metric, match_text
+from .catalogue import match_metric, match_text
 from .entities import GENERIC, canonical, node_names, resolve, targets_in
 from .models import Observation
 
@@ -608,17 +608,3 @@ def note_observations(notes: Iterable[str], start_index: int = 0) -> list[Observ
                 evidence=[EvidenceRef(kind="note", artifact_name=f"note {i + 1}", excerpt=note[:300])],
             ))
     return out
-
-
-def family_weights(name: str) -> dict[str, float]:
-    """Category weights of a family by name (text or metric)."""
-    if name in TEXT_BY_NAME:
-        return dict(TEXT_BY_NAME[name].weights)
-    for f in METRIC_FAMILIES:
-        if f.name == name:
-            return dict(f.weights)
-    return {}
-
-
-def now_utc() -> datetime:  # pragma: no cover - convenience for callers that need a default clock
-    return datetime.now(timezone.utc)
