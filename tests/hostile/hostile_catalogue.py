@@ -168,6 +168,13 @@ def _cases() -> list[Case]:
     add(Case("control_heavy_but_text", "text", one("app.log", lambda: "\n".join(
         f"{ln} \x1b[1m\x1b[0m" for ln in b.log_lines(200)).encode()), A, "", ("log",)))
 
+    add(Case("rotated_name_dot1", "text", one("app.log.1", LOG), A, "log", ("log",)))
+    add(Case("rotated_name_dot2_gz", "gzip", one("app.log.2.gz", lambda: b.gz(LOG())), A, "gzip", ("log",)))
+    add(Case("half_written_last_line", "text", one("app.log", lambda: LOG() + b"2024-03-01T10:09:00Z ERROR caf\xc3"),
+             A, "invalid UTF-8", ("log",)))
+    add(Case("phone_size_screenshot", "image", one("IMG_2041.JPG", lambda: b.image_bytes("JPEG", size=(2400, 1080))),
+             A, "2400x1080", ("screenshot",)))
+
     # ------------------------------------------------------------------ markup and formulas as data
     add(Case("log_html_script", "markup", one("app.log", lambda: b.log_bytes(extra=b.stamped(XSS))), A, "", ("log",)))
     add(Case("log_markdown", "markup", one("app.log", lambda: b.log_bytes(extra=b.stamped([
@@ -241,6 +248,10 @@ def _cases() -> list[Case]:
         "logs/<img src=x onerror=alert(1)>.log": LOG()})), A, "", ("log",)))
     add(Case("zip_without_zip_ext", "zip", one("bundle.dat", lambda: b.zip_of({"logs/app.log": LOG()})), A, "",
              ("log",)))
+    add(Case("zip_var_log", "zip", one("varlog.zip", lambda: b.zip_of({
+        "var/log/syslog": LOG(), "var/log/auth.log": LOG(), "var/log/wtmp": b.pseudo_random(3000),
+        "var/log/journal/abc/system.journal": b"LPKSHHRH" + b.pseudo_random(3000), "var/log/btmp": b"",
+        "var/log/nginx/access.log.1": LOG(), "var/log/nginx/error.log.2.gz": b.gz(LOG())})), A, "gzip", ("log",)))
     add(Case("zip_dotdot", "zip", one("evil.zip", lambda: b.zip_of({"logs/ok.log": LOG(), "../../evil.log": LOG()})), R,
              "'..' path"))
     add(Case("zip_dotdot_inner", "zip", one("evil.zip", lambda: b.zip_of({"logs/../../../tmp/evil.log": LOG()})), R,
@@ -337,6 +348,15 @@ def _cases() -> list[Case]:
                                                                          + b.csv_text()).encode()), A, "",
              ("metrics",)))
     add(Case("csv_in_metrics_folder_txt", "csv", folder({"metrics/export.txt": CSV}), A, "", ("metrics",)))
+
+    add(Case("csv_excel_de", "csv", one("export.csv", lambda: b"\xef\xbb\xbf" + b.csv_bytes(
+        delim=";", decimal=",", newline="\r\n", header="Zeit{d}CPU %{d}Latenz ms",
+        time_fmt=lambda t: t.strftime("%d.%m.%Y %H:%M:%S"))), A, "2 series", ("metrics",)))
+    add(Case("csv_short_headers", "csv", one("m.csv", lambda: b.csv_bytes(header="time{d}cpu{d}lat")), A, "2 series",
+             ("metrics",), xfail="owner: metrics engine: a plain wide CSV 'time,cpu,lat' is read as a long table "
+                                 "with 10 series (the cpu column's few distinct values are taken as series labels)"))
+    add(Case("csv_us_dates", "csv", one("m.csv", lambda: b.csv_bytes(
+        time_fmt=lambda t: t.strftime("%m/%d/%Y %I:%M %p"))), A, "2 series", ("metrics",)))
 
     # ------------------------------------------------------------------ metric CSVs (refused)
     add(Case("csv_no_time_column", "csv", one("metrics.csv", text("host,cpu\n" + "".join(
