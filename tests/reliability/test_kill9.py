@@ -109,3 +109,47 @@ def test_kill_9_mid_analysis_leaves_everything_intact_and_rerun_works(tmp_path):
     assert run.status == "completed" and report.artifacts == [art.id]
     statuses = sorted(r.status for r in store.list_runs(new[0].id))
     assert statuses == ["completed", "interrupted"]
+
+
+def _consistent(store: Store, data: Path) -> None:
+    """Every stored row points at something whole: artifact files hash to their rows, runs are not torn."""
+    with store.db.read() as cur:
+        arts = cur.execute("SELECT id, incident_id, sha256, size, path FROM artifacts").fetchall()
+        incidents = {r[0] for r in cur.execute("SELECT id FROM incidents").fetchall()}
+        runs = cur.execute("SELECT id, incident_id, status, report FROM runs").fetchall()
+        finding_runs = {r[0] for r in cur.execute("SELECT DISTINCT run_id FROM findings").fetchall()}
+    for art_id, inc_id, sha, size, rel in arts:
+        assert inc_id in incidents, f"artifact {art_id} without its incident"
+        blob = (data / rel).read_bytes()
+        assert len(blob) == size and hashlib.sha256(blob).hexdigest() == sha, f"artifact {art_id} is torn"
+    for run_id, inc_id, status, report in runs:
+        assert inc_id in incidents
+        assert status in ("running", "completed", "interrupted", "failed", "cancelled")
+        assert (status == "completed") == (report is not None), f"run {run_id} is {status} with report={bool(report)}"
+    completed = {r[0] for r in runs if r[2] == "completed"}
+    assert finding_runs <= completed, "findings stored for a run that never completed"
+
+
+def test_kill_9_at_any_moment_leaves_a_consistent_directory(tmp_path):
+    """Kill the CLI at several moments (start-up, storing, analysing); the directory stays consistent."""
+    data = tmp_path / "data"
+    folder = tmp_path / "bundle"
+    (folder / "logs").mkdir(parents=True)
+    for i in range(6):
+        (folder / "logs" / f"app{i}.log").write_bytes(_big_log(2_000 + 500 * i))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SREWB_BACKEND": "offline"}
+    for delay in (1.0, 2.5, 4.0):
+        child = subprocess.Popen([sys.executable, "-m", "analysis", "analyze", str(folder), "--db", str(data),
+                                  "--quiet"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+        if not (data / "workbench.duckdb").exists():
+            continue
+        store = Store(data)
+        store.mark_interrupted_runs()
+        _consistent(store, data)
+    store = Store(data)
+    assert not [r for inc in store.list_incidents() for r in store.list_runs(inc.id) if r.status == "running"]
