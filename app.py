@@ -14,6 +14,7 @@ page = st.navigation([
     st.Page("pages/home.py", title="Incidents", icon=":material/list:", default=True),
     st.Page("pages/incident.py", title="Incident & artifacts", icon=":material/folder_open:"),
     st.Page("pages/report.py", title="Analysis & report", icon=":material/troubleshoot:"),
+    st.Page("pages/logs.py", title="Log explorer", icon=":material/article:"),
     st.Page("pages/metrics.py", title="Metric explorer", icon=":material/monitoring:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
 ])

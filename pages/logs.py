@@ -1,0 +1,86 @@
+"""Log explorer: per incident and log file, the mined templates, filters, a template-rate chart and raw lines."""
+
+import streamlit as st
+
+from analysis.models import ArtifactKind
+from components import format as fmt
+from components import log_explorer as lx
+from components.errors import shown_errors
+from components.incident_header import INCIDENT, current_incident, go, header, no_incident_notice, show_flashes
+from components.log_explorer_charts import rate_figure
+from components.resources import get_store, loaded_artifact
+from components.session_state import ui
+
+state = ui()
+show_flashes(state)
+store = None
+with shown_errors():
+    store = get_store()
+if store is None:
+    st.stop()
+
+incident = current_incident(store, state)
+if incident is None:
+    st.title("Log explorer", anchor=False)
+    no_incident_notice()
+    st.stop()
+
+header(incident)
+log_arts = [a for a in store.list_artifacts(incident.id) if a.kind == ArtifactKind.log]
+if not log_arts:
+    st.info("This incident has no log yet: upload one on the incident page to explore it here.",
+            icon=":material/article:")
+    if st.button("Upload artifacts", key="logs.to_incident", icon=":material/upload_file:"):
+        go(INCIDENT, state)
+    st.stop()
+
+names = {a.id: a for a in log_arts}
+art_id = st.selectbox("Log file", list(names), format_func=lambda i: names[i].name,
+                      key=f"logs.artifact.{incident.id}", disabled=len(log_arts) == 1)
+art = names[art_id]
+ex = lines = None
+with shown_errors():
+    ex = lx.explore(art)
+    lines = loaded_artifact(art).lines()
+if ex is None or lines is None:
+    st.stop()
+
+a = ex.analysis
+span = f" · {fmt.when(a.start)} → {fmt.when(a.end)}" if a.start else " · no timestamps"
+st.caption(f"Format **{fmt.md(a.format)}** · {a.line_count:,} lines · {a.record_count:,} records · "
+           f"{len(a.templates):,} templates{span}")
+for note in a.notes:
+    st.caption(f"Note: {fmt.md(note)}")
+
+key = f"logs.{art.sha256[:12]}"
+flt = lx.filters(ex, state, key)
+if flt.window is not None and st.button("Whole time span", key=f"{key}.reset", icon=":material/zoom_out_map:"):
+    state.time_range = None
+    st.rerun()
+
+st.markdown("##### Templates")
+table = lx.templates_table(ex, lines, flt)
+if table.empty:
+    st.caption("No template has a line matching these filters.")
+    picked = None
+else:
+    st.caption(f"{len(table):,} of {len(a.templates):,} templates have matching lines · "
+               "click a row to highlight its lines below.")
+    picked = lx.template_picker(table, key)
+
+only_picked = False
+if picked:
+    t = ex.by_id[picked]
+    services = ", ".join(t.services) or "—"
+    st.caption(f"Selected **{fmt.md(t.id)}** · {fmt.md(t.level or lx.NO_LEVEL)} · {t.count:,} records · "
+               f"first seen {fmt.when(t.first_seen, seconds=True)} (line {t.first_line:,}) · services {fmt.md(services)}")
+    st.code(t.sample or t.template, language=None, wrap_lines=True)
+    only_picked = st.toggle("Only this template's lines", key=f"{key}.only")
+
+if ex.timed:
+    mask = lx.line_mask(ex, lines, flt)
+    top = st.slider("Templates in the rate chart", 1, 15, 6, key=f"{key}.top")
+    st.plotly_chart(rate_figure(ex, mask, flt.window or ex.span, top=top, picked=picked), key=f"{key}.rate")
+
+st.markdown("##### Lines")
+lx.raw_lines(ex, lines, flt, picked, only_picked, key)
