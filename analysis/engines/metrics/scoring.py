@@ -9,7 +9,9 @@ robust baseline (median and MAD of the last ``BASELINE`` points):
 
 * point deviation ``|x_t - median| / scale`` (spikes and dips), discounted by half when the
   value stays inside the range already seen over the last ``RANGE_HISTORY`` points;
-* mean-shift deviation of the mean of the last ``MEAN_WINDOWS`` points (level shifts, sustained changes).
+* mean-shift deviation of the mean of the last ``MEAN_WINDOWS`` points (level shifts, sustained changes);
+* quietness, ``log2`` of the baseline standard deviation over that of the last ``QUIET_WINDOW``
+  points (flat lines and variance collapse: a stuck exporter, a drained queue, a dead worker).
 
 Each feature is divided by its own maximum over the previous ``REFERENCE`` points; the larger
 ratio ``r`` becomes ``1 - 2**(-r**2)`` (r = 1, as unusual as the recent worst, scores 0.5).
@@ -39,6 +41,11 @@ IN_RANGE_DISCOUNT = 0.5
 #: spread, and the inflated deviations it produces would dominate the novelty reference). Short
 #: series use an eighth of their length (at least 20 points), like NAB's length-based probation.
 BASELINE_WARMUP = 150
+#: Points whose spread is compared with the baseline's for the quiet (flat-line, variance collapse)
+#: feature; 0 turns it off.
+QUIET_WINDOW = 48
+#: Largest spread ratio (log2) the quiet feature counts: a perfectly flat line scores this.
+QUIET_CAP = 6.0
 #: Further points of feature history before any score is emitted.
 REFERENCE_LAG = 50
 
@@ -105,6 +112,13 @@ def causal_scores(timestamps, values) -> np.ndarray:
         scale_k = pd.Series(scale).shift(k - 1).to_numpy()
         shift = np.nan_to_num(np.abs(mean_k - med_k) / scale_k, nan=0.0)
         r = np.maximum(r, _novelty(shift, warm, reference))
+    if QUIET_WINDOW:
+        spread = s.rolling(QUIET_WINDOW).std().to_numpy()
+        base = std.to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            quiet = np.log2(base / np.maximum(spread, base * 2.0 ** -QUIET_CAP))
+        quiet = np.nan_to_num(np.clip(quiet, 0.0, QUIET_CAP), nan=0.0)
+        r = np.maximum(r, _novelty(quiet, warm, reference))
     r = np.clip(r, 0.0, 50.0)
     out = 1.0 - np.power(2.0, -(r ** 2))
     out[~np.isfinite(x)] = 0.0

@@ -73,6 +73,21 @@ def test_causal_scores_are_causal_and_bounded():
     np.testing.assert_allclose(causal_scores(ts, y)[:450], s[:450])
 
 
+def test_causal_scores_flag_a_noisy_series_going_flat_once_but_not_recurring_quiet():
+    rng = np.random.default_rng(8)
+    x = 50 + 5 * rng.standard_normal(1500)
+    x[1200:1300] = 50.0  # the exporter got stuck: a flat line at an ordinary level
+    ts = _minutes(1500)
+    s = causal_scores(ts, x)
+    assert s[600:1200].max() < 0.6 and s[1200:1300].max() > 0.9 and s[1200:1300].max() > s[:1200].max()
+    # quiet stretches that recur (every 300 points) stop being news
+    y = 50 + 5 * rng.standard_normal(3000)
+    for start in range(300, 3000, 300):
+        y[start:start + 100] = 50.0
+    late = causal_scores(_minutes(3000), y)[2400:]
+    assert late.max() < 0.6
+
+
 def test_nan_and_unsorted_input_are_tolerated():
     x = np.r_[np.ones(50), np.full(50, 5.0)]
     x[10] = np.nan
