@@ -281,6 +281,7 @@ def main() -> int:
         except Exception as exc:  # noqa: BLE001
             lines.append(f"rapidocr not available: {exc}")
     builtin_rows = bench_shared(tess, detector="builtin")
+    ungated_rows = bench_shared(tess, detector="ungated")
     jpeg_rows = bench_shared(TesseractOcr(), jpeg=True)
     engines = [(k, None) for k in results]
     main_rows = results[engines[0][0]]
@@ -330,10 +331,12 @@ def main() -> int:
     lines += ["## Detector: metric engine's detect_series (default) vs the built-in step/spike baseline", "",
               "| detector | incident panel flagged | direction right | onset within 5 min | healthy wrongly flagged |",
               "|---|---|---|---|---|"]
-    det_rows = {"metrics.detect_series + visual gates": main_rows, "built-in step/spike + visual gates": builtin_rows}
+    det_rows = {"metrics.detect_series + visual gates": main_rows, "built-in step/spike + visual gates": builtin_rows,
+                "baseline: metrics.detect_series, no visual gates": ungated_rows}
     himgs = healthy_images()
     healthy = {}
-    for det_label, det in (("metrics.detect_series + visual gates", "auto"), ("built-in step/spike + visual gates", "builtin")):
+    for det_label, det in (("metrics.detect_series + visual gates", "auto"), ("built-in step/spike + visual gates", "builtin"),
+                           ("baseline: metrics.detect_series, no visual gates", "ungated")):
         healthy[det_label] = []
         for name, img in himgs:
             t0 = time.perf_counter()

@@ -11,13 +11,17 @@ if TYPE_CHECKING:
     from .layout import Box
     from .series import PlotTrace
 
-_ALERT_WORDS = re.compile(r"\b(alert(?:ing)?|in\s*alarm|alarm|firing|critical|breach(?:ed)?)\b", re.I)
+_ALERT_WORDS = re.compile(r"^\W{0,3}\w?\W{0,2}(alert(?:ing)?|in\s*alarm|alarm|firing|breached)\W*$", re.I)
 _OK_WORDS = re.compile(r"\b(ok|normal|resolved|no\s*data|insufficient)\b", re.I)
 
 
 def is_alert_text(text: str) -> bool:
-    """Does this text line announce an alert (``ALERT``, ``Alerting``, ``In alarm``, ``Firing``)?"""
-    return bool(_ALERT_WORDS.search(text)) and len(text) <= 40
+    """Is this text line an alert badge label (``ALERT``, ``Alerting``, ``In alarm``, ``Firing``)?
+
+    Only a line that says just that (an icon glyph in front is fine) counts, so titles such as
+    "Alarm count" or "Firing alerts" do not.
+    """
+    return bool(_ALERT_WORDS.match(text.strip()))
 
 
 def crossed(rows: np.ndarray, y: int) -> bool:

@@ -17,6 +17,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .layout import true_runs
+
 #: Synthetic clock for series whose time axis could not be read (one minute per column).
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 MIN_HEIGHT_FRAC = 0.12
@@ -75,24 +77,19 @@ def _fallback(v: np.ndarray) -> list[tuple[int, int, str, str]]:
     base = s.rolling(max(15, n // 15), center=True, min_periods=1).median().to_numpy()
     r = v - base
     hot = np.abs(r) >= 8 * sig
-    for a, b in _runs_of(hot):
+    for a, b in true_runs(hot):
         k = a + int(np.argmax(np.abs(r[a:b])))
         out.append((a, b - 1, "up" if r[k] > 0 else "down", "spike" if r[k] > 0 else "dip"))
     return out
 
 
-def _runs_of(mask: np.ndarray) -> list[tuple[int, int]]:
-    m = np.concatenate([[0], mask.astype(np.int8), [0]])
-    d = np.diff(m)
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
-
-
 def detect_events(rows: np.ndarray, plot_h: int, seconds: np.ndarray | None,
-                  detector: Literal["auto", "metrics", "builtin"] = "auto") -> list[Event]:
+                  detector: Literal["auto", "metrics", "builtin", "ungated"] = "auto") -> list[Event]:
     """Visually significant anomalies of one traced line (``rows`` = pixel rows, NaN = gap).
 
     ``detector`` picks the candidate generator: the metric engine's ``detect_series`` (``auto``
-    falls back to the built-in step/spike detector when it cannot be imported).
+    falls back to the built-in step/spike detector when it cannot be imported); ``ungated`` (the
+    metric detector's raw output, no visual gates) exists only as a benchmark baseline.
     """
     ok = np.isfinite(rows)
     idx = np.flatnonzero(ok)
@@ -122,12 +119,12 @@ def detect_events(rows: np.ndarray, plot_h: int, seconds: np.ndarray | None,
     if det is None:
         raw = _fallback(v)
     sig = _noise(v)
-    dep = _departure(v, sig, plot_h)
+    dep = _departure(v, sig, plot_h) if detector != "ungated" else None
     if dep is not None:
         raw.append(dep)
     events: list[Event] = []
     for a, b, direction, kind in raw:
-        ev = _gate(v, a, b, direction, kind, sig, plot_h)
+        ev = _gate(v, a, b, direction, kind, sig, plot_h) if detector != "ungated" else _ungated(v, a, b, direction, kind)
         if ev is not None:
             events.append(Event(i0=int(idx[ev.i0]), i1=int(idx[ev.i1]), direction=ev.direction, kind=ev.kind,
                                 score=ev.score, delta_px=ev.delta_px, before_px=-(ev.before_px + off),
@@ -255,6 +252,14 @@ def _refine_step(v: np.ndarray, a: int, b: int, w: int, sig: float) -> int:
     while i - 1 > max(0, best - 2 * w) and sign * (v[i - 1] - pre) > band:
         i -= 1
     return i
+
+
+def _ungated(v: np.ndarray, a: int, b: int, direction: str, kind: str) -> Event:
+    """Benchmark baseline only: the detector's anomaly as is, without the visual-significance gates."""
+    base = float(np.median(v[max(0, a - 10):max(1, a)]))
+    peak = float(np.median(v[a:b + 1]))
+    return Event(i0=a, i1=b, direction="up" if direction == "up" else "down", kind=kind, score=0.7,
+                 delta_px=peak - base, before_px=base, after_px=peak)
 
 
 def _dedupe(events: list[Event]) -> list[Event]:

@@ -17,6 +17,8 @@ UNIFORM_TOL = 6
 #: Smallest panel, in pixels (width, height).
 MIN_PANEL = (140, 80)
 MAX_DEPTH = 8
+#: Tallest text line kept (big stat-panel numbers are ~60 px).
+MAX_GLYPH_PX = 90
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,8 @@ def dominant_level(lum: np.ndarray) -> float:
     return float(vals[int(np.argmax(counts))]) if vals.size else 0.0
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) index pairs (end exclusive) of the True runs of a 1-D mask."""
     m = np.concatenate([[0], mask.astype(np.int8), [0]])
     d = np.diff(m)
     return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
@@ -96,7 +99,7 @@ def _xycut(planes: tuple[np.ndarray, np.ndarray], box: Box, axis: int, depth: in
     ax = 1 if axis == 0 else 0
     med = np.median(g, axis=ax, keepdims=True)
     dev = (np.abs(g - med) > UNIFORM_TOL).sum(axis=ax)
-    content = _runs(dev > 1)
+    content = true_runs(dev > 1)
     merged: list[tuple[int, int]] = []
     for s, e in content:
         if merged and s - merged[-1][1] < 3:
@@ -171,8 +174,8 @@ def find_text_boxes(px: Pixels, region: Box, margin: int = 3) -> list[Box]:
             continue
         ys, xs = sl
         gh, gw = ys.stop - ys.start, xs.stop - xs.start
-        if gh > 40 or (gw > 60 and gh <= 3) or (gh > 3 * 20):
-            continue  # lines, rules, borders
+        if gh > MAX_GLYPH_PX or (gw > 60 and gh <= 3) or (gh > 24 and gw <= 2) or gw > 4 * max(gh, 12):
+            continue  # lines, rules, borders, line segments
         glyphs.append((xs.start, ys.start, xs.stop, ys.stop))
     if not glyphs:
         return []
@@ -209,7 +212,7 @@ def find_text_boxes(px: Pixels, region: Box, margin: int = 3) -> list[Box]:
     for idx in groups.values():
         sub = g[idx]
         b = Box(int(sub[:, 0].min()), int(sub[:, 1].min()), int(sub[:, 2].max()), int(sub[:, 3].max()))
-        if b.h < 5 or b.h > 40 or (b.w < 4):
+        if b.h < 5 or b.h > MAX_GLYPH_PX or (b.w < 4):
             continue
         if m[b.y0:b.y1, b.x0:b.x1].sum() < 6:
             continue

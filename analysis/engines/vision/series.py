@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .layout import Box, Pixels, _runs
+from .layout import Box, Pixels, true_runs
 
 #: Pixels at least this saturated (max-min of RGB) can belong to a plotted line.
 MIN_CHROMA = 36
@@ -103,7 +103,7 @@ def _dashed_rows(mask: np.ndarray, min_frac: float = 0.3) -> list[int]:
         near = max(counts[y - 3] if y >= 3 else 0, counts[y + 3] if y + 3 < counts.size else 0)
         if near > 0.3 * counts[y]:
             continue  # a dense band of a noisy line, not a thin dashed rule
-        if _regular_dashes(_runs(mask[y])):
+        if _regular_dashes(true_runs(mask[y])):
             rows.append(int(y))
     return rows
 
@@ -113,7 +113,7 @@ def _dashed_cols(mask: np.ndarray, min_frac: float = 0.45) -> list[int]:
     cols = []
     counts = mask.sum(axis=0)
     for x in np.flatnonzero(counts >= min_frac * h):
-        runs = _runs(mask[:, x])
+        runs = true_runs(mask[:, x])
         if len(runs) >= 5:
             cols.append(int(x))
     return cols
@@ -132,7 +132,7 @@ def _trace(mask: np.ndarray) -> np.ndarray:
     for x in np.flatnonzero(has).tolist():
         lo, hi = float(top[x]), float(bottom[x])
         if starts[x] > 1 and prev == prev:
-            runs = _runs(mask[:, x])
+            runs = true_runs(mask[:, x])
             best = min(runs, key=lambda r: min(abs(r[0] - prev), abs(r[1] - 1 - prev)))
             lo, hi = float(best[0]), float(best[1] - 1)
         if hi - lo <= 3 or prev != prev:
