@@ -75,6 +75,13 @@ def _test_connection(settings: Settings) -> None:
             (st.success if check.ok else st.error)(line)
 
 
+def _titles(store: Any) -> dict[str, str]:
+    try:
+        return {i.id: i.title for i in store.list_incidents()}
+    except Exception:  # the ledger still shows ids
+        return {}
+
+
 def _ledger(settings: Settings, store: Any) -> None:
     st.subheader("Cost ledger")
     try:
@@ -96,6 +103,7 @@ def _ledger(settings: Settings, store: Any) -> None:
     per_incident = view.groupby("incident_id", as_index=False)[["calls", "cache_hits", "errors", "tokens_in",
                                                                 "tokens_out", "cost_usd"]].sum()
     per_incident["budget_left_usd"] = (settings.bedrock_budget_usd - per_incident["cost_usd"]).round(4)
+    per_incident.insert(1, "title", per_incident["incident_id"].map(_titles(store)).fillna(""))
     st.caption("Per incident")
     st.dataframe(per_incident, hide_index=True, key="settings.ledger.incidents")
     st.caption("Per incident and agent")
@@ -131,4 +139,5 @@ def render_payload_preview(previews: list[Any]) -> None:
             st.caption(f"{pv.model} · prompt {pv.prompt_version} · redacted so far: {counts}")
             if pv.images:
                 st.caption("Screenshots attached (sensitive text blacked out before sending): " + ", ".join(pv.images))
-            st.code(pv.text[:20_000], language="json")
+            st.caption(f"{len(pv.text):,} characters of JSON" + (" (first 20,000 shown)" if len(pv.text) > 20_000 else ""))
+            st.code(pv.text[:20_000], language="json", wrap_lines=True, height=520)

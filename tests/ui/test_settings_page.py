@@ -124,15 +124,16 @@ def test_test_connection_failure_is_one_sentence(fake):
 
 def test_ledger_shows_recorded_calls_per_incident_and_agent(data_dir):
     store = Store(Settings().data_dir)
+    inc = store.create_incident(IncidentInput(title="Payments slow"))
     for agent, cost, hit in (("log", 0.0015, False), ("supervisor", 0.02, False), ("log", 0.0, True)):
-        store.record_llm_call(incident_id="inc-ledger", run_id="run-1", agent=agent, model="m", tokens_in=1000,
+        store.record_llm_call(incident_id=inc.id, run_id="run-1", agent=agent, model="m", tokens_in=1000,
                               tokens_out=100, latency_ms=12.0, cost_usd=cost, cache_hit=hit, status="ok", error="",
                               request_hash=f"h-{agent}")
     at = _settings_page()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Calls"] == "3" and metrics["Cache hits"] == "1" and metrics["Spent (USD)"] == "0.0215"
     per_incident, per_agent = (d.value for d in at.dataframe)
-    assert per_incident["incident_id"].tolist() == ["inc-ledger"]
-    assert per_incident["calls"].tolist() == [3]
+    assert per_incident["incident_id"].tolist() == [inc.id] and per_incident["title"].tolist() == ["Payments slow"]
+    assert per_incident["calls"].tolist() == [3] and per_incident["budget_left_usd"].tolist() == [round(Settings().bedrock_budget_usd - 0.0215, 4)]
     assert sorted(per_agent["agent"].tolist()) == ["log", "supervisor"]
-    assert at.selectbox(key="settings.ledger.incident").options == ["(all)", "inc-ledger"]
+    assert at.selectbox(key="settings.ledger.incident").options == ["(all)", inc.id]
