@@ -27,6 +27,8 @@ from components.resources import loaded_artifact
 DEFAULT_PICK = 6
 BAND_COLOURS = {"up": "rgba(229,57,53,0.18)", "down": "rgba(30,136,229,0.18)"}
 MARKER_COLOURS = {"up": "#c62828", "down": "#1565c0"}
+#: Log events drawn on the charts at most (the table lists them all).
+MAX_MARKS = 40
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,9 @@ def _value_at(part: pd.DataFrame, when: datetime) -> float:
 
 
 def explorer_figure(ex: Explored, names: list[str], window: tuple[datetime, datetime] | None = None,
-                    row_height: int = 170) -> go.Figure:
-    """One panel per series: values, anomaly bands (shaded start..end) and change-point markers."""
+                    marks: list[datetime] | None = None, row_height: int = 170) -> go.Figure:
+    """One panel per series: values, anomaly bands (shaded start..end), change-point markers and
+    ``marks`` (log events) as dotted vertical lines across every panel."""
     by_name = ex.by_name
     fig = make_subplots(rows=max(len(names), 1), cols=1, shared_xaxes=True,
                         vertical_spacing=0.05 if len(names) < 6 else 0.025, subplot_titles=[_plain(n) for n in names] or None)
@@ -154,6 +157,8 @@ def explorer_figure(ex: Explored, names: list[str], window: tuple[datetime, date
                             line=dict(width=1, color="#212121")),
                 text=[f"change {c.direction}: {c.before:.4g} → {c.after:.4g}{unit} ({c.magnitude:+.0%})" for c in cps],
                 hovertemplate="%{x|%Y-%m-%d %H:%M:%S} UTC<br>%{text}<extra></extra>"), row=row, col=1)
+    for t in (marks or [])[:MAX_MARKS]:
+        fig.add_vline(x=t, line_dash="dot", line_width=1, line_color="rgba(97,97,97,0.7)", row="all", col=1)
     if window:
         fig.update_xaxes(range=[window[0], window[1]])
     fig.update_annotations(font_size=12, x=0, xanchor="left")
@@ -221,10 +226,19 @@ def events_table(ex: Explored, names: list[str], window: tuple[datetime, datetim
     return out
 
 
+def _log_events(events: list, window: tuple[datetime, datetime]) -> list:
+    return [e for e in sorted(events, key=lambda e: (e.time, e.source, e.title))
+            if _in(e.time, window) and not e.source.startswith("metric")]
+
+
+def log_marks(events: list, window: tuple[datetime, datetime]) -> list[datetime]:
+    """Times of the warning-level log events and changes in the window (drawn on the charts)."""
+    return sorted({e.time for e in _log_events(events, window) if e.severity != "info" or e.is_change})
+
+
 def log_events_table(events: list, window: tuple[datetime, datetime]) -> pd.DataFrame:
     """The analysis timeline's non-metric events (log findings, changes) inside the window, in time order."""
     rows = [{"time (UTC)": fmt.when(e.time, seconds=True), "source": e.source, "service": e.service or "",
              "event": ("[change] " if e.is_change else "") + e.title, "severity": e.severity}
-            for e in sorted(events, key=lambda e: (e.time, e.source, e.title))
-            if _in(e.time, window) and not e.source.startswith("metric")]
+            for e in _log_events(events, window)]
     return pd.DataFrame(rows)

@@ -56,9 +56,12 @@ if st.button("Whole time span", key=f"{key}.reset", icon=":material/zoom_out_map
     state.time_range = ex.span
     st.rerun()
 
+report = store.get_report(state.run_id) if state.run_id else store.latest_report(incident.id)
+marks = mx.log_marks(report.timeline, window) if report is not None else []
 if picked:
-    st.plotly_chart(mx.explorer_figure(ex, picked, window), key=f"{key}.chart")
-    st.caption("Shaded: anomalies (red up, blue down) · diamonds: change points (hover for before → after).")
+    st.plotly_chart(mx.explorer_figure(ex, picked, window, marks=marks), key=f"{key}.chart")
+    st.caption("Shaded: anomalies (red up, blue down) · diamonds: change points (hover for before → after)"
+               + (" · dotted lines: warning-level log events and changes of the latest analysis." if marks else "."))
 else:
     st.info("No series picked: search or pick series above to chart them.", icon=":material/search:")
 
@@ -82,7 +85,6 @@ if events.empty:
 else:
     st.dataframe(events, hide_index=True, key=f"{key}.events")
 
-report = store.get_report(state.run_id) if state.run_id else store.latest_report(incident.id)
 if report is not None:
     logs = mx.log_events_table(report.timeline, window)
     with st.expander(f"Log and change events of the analysis in this range ({len(logs)})",

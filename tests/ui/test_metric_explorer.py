@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 from analysis.models import IncidentInput
 from analysis.samples import open_sample
 from analysis.settings import Settings
 from analysis.store import Store
-from analysis.workflow import upload
+from analysis.workflow import run_stored_analysis, upload
 from components.metric_explorer import clamp_range
 from tests.ui.conftest import assert_clean, new_app, texts
 
@@ -59,6 +60,22 @@ def test_sample_incident_charts_its_metrics_with_onset_order(data_dir):
     assert onsets["onset (UTC)"].tolist() == sorted(onsets["onset (UTC)"].tolist())
     assert "orders-db" in " ".join(onsets["series"])
     assert chart.proto.spec  # a plotly figure was sent
+    assert not [e for e in at.expander if "Log and change events" in e.label]  # no analysis yet
+
+
+def test_log_events_of_the_analysis_align_with_the_charts(data_dir):
+    settings = Settings()
+    store = Store(settings.data_dir)
+    inc = open_sample(store, "orders-db-overload", settings)
+    run_stored_analysis(store, inc.id, settings)
+    at = _open(inc.id)
+    [chart] = at.get("plotly_chart")
+    shapes = json.loads(chart.proto.spec)["layout"]["shapes"]
+    assert any(sh.get("line", {}).get("dash") == "dot" for sh in shapes)  # log events drawn as dotted lines
+    assert any("dotted lines" in c for c in texts(at, "caption"))
+    [exp] = [e for e in at.expander if "Log and change events" in e.label]
+    logs = at.dataframe[-1].value
+    assert len(logs) >= 1 and set(logs["source"]) - {"metric", "metrics"} and "orders" in " ".join(logs["event"])
 
 
 def test_search_filters_the_picker_and_range_is_shared(data_dir):
@@ -72,6 +89,8 @@ def test_search_filters_the_picker_and_range_is_shared(data_dir):
     assert "orders-db" in at.multiselect[0].options[0] and "orders-api" in at.multiselect[0].options[1]
     onsets = at.dataframe[0].value
     assert ["orders-db" in onsets["series"].iloc[0], "orders-api" in onsets["series"].iloc[1]] == [True, True]
+    titles = [a["text"] for a in json.loads(at.get("plotly_chart")[0].proto.spec)["layout"]["annotations"]]
+    assert any("&lt;b&gt;cache&lt;/b&gt;" in t for t in titles) and not any("<b>" in t for t in titles), titles
     at.text_input[0].input("ORDERS-API").run()
     assert_clean(at)
     assert len(at.multiselect[0].options) == 1 and "orders-api" in at.multiselect[0].options[0]
