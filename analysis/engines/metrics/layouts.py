@@ -42,9 +42,11 @@ def _find_time_column(raw: RawTable, name: str) -> str:
     frame = raw.frame
     cols = list(frame.columns)
     named = [c for c in cols if is_time_name(c)]
-    for c in named:
-        if parse_ratio(frame[c]) >= 0.8:
-            return c
+    good = [c for c in named if parse_ratio(frame[c]) >= 0.8]
+    # an epoch column beside a formatted one (Nezha: Go-style `Time` + `TimeStamp`) is the unambiguous one
+    epoch = [c for c in good if pd.api.types.is_numeric_dtype(frame[c].dtype)]
+    if epoch or good:
+        return (epoch or good)[0]
     for c in cols:
         if c in named or pd.api.types.is_bool_dtype(frame[c].dtype):
             continue
@@ -80,6 +82,12 @@ def _join_date_and_time(frame: pd.DataFrame, time_col: str) -> tuple[pd.DataFram
             out[time_col] = joined
             return out, time_col
     return frame, time_col
+
+
+def _drop_redundant_time_columns(frame: pd.DataFrame, time_col: str) -> tuple[pd.DataFrame, list[str]]:
+    """Other time-named columns that hold timestamps would otherwise become labels (one point per series)."""
+    extra = [c for c in frame.columns if c != time_col and is_time_name(c) and parse_ratio(frame[c]) >= 0.8]
+    return (frame.drop(columns=extra), extra) if extra else (frame, [])
 
 
 def _numeric_cells(col: pd.Series) -> tuple[np.ndarray, str, np.ndarray]:
@@ -226,6 +234,10 @@ def detect_layout(raw: RawTable, name: str) -> MetricTable:
                           f"one numeric column.")
     time_col = _find_time_column(raw, name)
     frame, time_col = _join_date_and_time(frame, time_col)
+    frame, dropped = _drop_redundant_time_columns(frame, time_col)
+    if dropped:
+        notes.append(f"extra time column(s) {', '.join(repr(c) for c in dropped)} ignored; '{time_col}' is the "
+                     f"time axis")
     ts = parse_time_column(frame[time_col])
     bad_t = ts.isna() & frame[time_col].notna().to_numpy()
     if bad_t.any():

@@ -16,6 +16,9 @@ from pandas.tseries.api import guess_datetime_format
 #: Epoch magnitude bounds (values of "now-ish" dates) per unit.
 _EPOCH_UNITS = (("s", 1e8, 1e11), ("ms", 1e11, 1e14), ("us", 1e14, 1e17), ("ns", 1e17, 1e20))
 _DAYFIRST_RE = re.compile(r"^\s*(\d{1,2})[./-](\d{1,2})[./-](\d{2,4})")
+#: Go ``time.Time.String()`` output: "2023-01-29 10:47:09.096851078 +0000 UTC m=+7560.17" -> ISO part + offset.
+_GO_TIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s+([+-]\d{4})(?:\s+[A-Z]{2,5})?"
+                         r"(?:\s+m=[+-][\d.]+)?$")
 _TIME_NAMES = ("timestamp", "time", "ts", "date", "datetime", "@timestamp", "_time", "time_stamp",
                "event_time", "period", "interval", "t", "when", "epoch", "unix_time")
 
@@ -70,6 +73,10 @@ def _parse_unique(uniq: pd.Index) -> pd.DatetimeIndex:
         parsed = parse_numeric_epoch(np.asarray(nums, dtype=float))
         if parsed is not None:
             return parsed
+    go = [_GO_TIME_RE.match(s) for s in stripped]
+    if go and sum(m is not None for m in go) >= 0.9 * len(go):
+        iso = pd.Index([f"{m.group(1)}T{m.group(2)}{m.group(3)}" if m else "" for m in go])
+        return pd.DatetimeIndex(pd.to_datetime(iso, format="ISO8601", utc=True, errors="coerce"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
