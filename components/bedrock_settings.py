@@ -103,7 +103,8 @@ def _ledger(settings: Settings, store: Any) -> None:
     per_incident = view.groupby("incident_id", as_index=False)[["calls", "cache_hits", "errors", "tokens_in",
                                                                 "tokens_out", "cost_usd"]].sum()
     per_incident["budget_left_usd"] = (settings.bedrock_budget_usd - per_incident["cost_usd"]).round(4)
-    per_incident.insert(1, "title", per_incident["incident_id"].map(_titles(store)).fillna(""))
+    titles = _titles(store)
+    per_incident.insert(1, "title", [titles.get(i, "") for i in per_incident["incident_id"]])
     st.caption("Per incident")
     st.dataframe(per_incident, hide_index=True, key="settings.ledger.incidents")
     st.caption("Per incident and agent")
@@ -136,8 +137,8 @@ def render_payload_preview(previews: list[Any]) -> None:
     for tab, pv in zip(tabs, previews):
         with tab:
             counts = ", ".join(f"{n} {k.lower()}" for k, n in pv.redactions.items()) or "nothing"
-            st.caption(f"{pv.model} · prompt {pv.prompt_version} · redacted so far: {counts}")
+            size = f"{len(pv.text):,} characters of JSON" + (" (first 20,000 shown)" if len(pv.text) > 20_000 else "")
+            st.caption(f"{pv.model} · prompt {pv.prompt_version} · {size} · redacted so far: {counts}")
             if pv.images:
                 st.caption("Screenshots attached (sensitive text blacked out before sending): " + ", ".join(pv.images))
-            st.caption(f"{len(pv.text):,} characters of JSON" + (" (first 20,000 shown)" if len(pv.text) > 20_000 else ""))
             st.code(pv.text[:20_000], language="json", wrap_lines=True, height=520)

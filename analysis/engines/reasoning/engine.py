@@ -18,6 +18,7 @@ from .catalogue import match_metric
 from .clocks import align_clocks
 from .confidence import INCONCLUSIVE_CONF, INCONCLUSIVE_SCORE, ConfidenceInputs, confidence, timing_factor
 from .entities import canonical, kind_of, pick_of_kind, resolve
+from .fleet import fleet_outlier, fleet_scores, incident_window
 from .graph import build_graph
 from .hypotheses import EXPLAINS, Candidate, EntityIndex, score_candidates
 from .models import EvidenceBundle, Observation, SupervisorResult
@@ -195,6 +196,31 @@ def _refs(support: list[tuple[Observation, float]], limit: int = 8) -> tuple[lis
     return refs[:limit], ids
 
 
+def _promote_fleet_outlier(bundle: EvidenceBundle, obs: list[Observation], hyps: list[Hypothesis]) -> None:
+    """In a fleet of per-service metrics, a top hypothesis resting on metrics alone yields to the hypothesis
+    naming the one service whose metrics depart from their own history and from their peers."""
+    if not hyps or not bundle.metrics:
+        return
+    ranked = fleet_scores(list(bundle.metrics), incident_window(list(bundle.logs), incident_anchor(obs)))
+    outlier = fleet_outlier(ranked)
+    if outlier is None or canonical(hyps[0].service or "") == outlier:
+        return
+    top_obs = {r.series for r in hyps[0].evidence if r.kind == "metric_window"}
+    if any(r.kind != "metric_window" for r in hyps[0].evidence) or not top_obs:
+        return  # log (or other) evidence names the top culprit directly
+    pick = next((i for i, h in enumerate(hyps) if canonical(h.service or "") == outlier), None)
+    if pick is None:
+        return
+    h = hyps.pop(pick)
+    second = ranked[1][1]
+    h.reasoning.insert(1, f"fleet outlier: {outlier}'s metrics change most in the incident window against their own "
+                          f"history and their peers (score {ranked[0][1]:.1f} vs next {second:.1f})")
+    h.confidence = max(h.confidence, min(hyps[0].confidence + 0.01, 0.99))
+    hyps.insert(0, h)
+    for i, x in enumerate(hyps):
+        x.id = f"h{i + 1}"
+
+
 def reason(bundle: EvidenceBundle) -> SupervisorResult:
     """Rank root-cause hypotheses for one incident from all engine outputs (deterministic)."""
     services = list(bundle.incident.services)
@@ -271,6 +297,7 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
     for i, h in enumerate(hyps):
         h.id = f"h{i + 1}"
 
+    _promote_fleet_outlier(bundle, obs, hyps)
     top = hyps[0] if hyps else None
     top_score = max((c.score for c in chosen), default=0.0)
     inconclusive = top is None or top.confidence < INCONCLUSIVE_CONF or top_score < INCONCLUSIVE_SCORE

@@ -437,7 +437,8 @@ def _step_up(y: np.ndarray, thr: float) -> tuple[int, float] | None:
 # --------------------------------------------------------------------------------------------
 # Metrics
 # --------------------------------------------------------------------------------------------
-_LABEL_SERVICE_KEYS = ("service", "app", "resource", "job", "container", "deployment", "db", "dbinstanceidentifier", "instance",
+_LABEL_SERVICE_KEYS = ("service", "servicename", "service_name", "app", "resource", "job", "container", "deployment",
+                       "podname", "pod_name", "k8s_pod_name", "db", "dbinstanceidentifier", "instance",
                        "pod", "host", "node", "cluster", "upstream", "backend", "queue", "topic", "consumergroup",
                        "cacheclusterid", "loadbalancer", "functionname")
 _LABEL_TARGET_KEYS = ("cluster", "upstream", "backend", "target", "peer", "destination", "dependency", "remote",
@@ -473,7 +474,7 @@ def _metric_service(s: Any, ma_name: str, services: list[str] | None = None) -> 
                 if sv.lower() == cand or canonical(sv) == cand:
                     return canonical(sv)
     svc = _get(s, "service", None)
-    if svc:
+    if svc and canonical(str(svc)) != canonical(re.split(r"[{:]", name)[0]):  # not just the metric's own name
         return canonical(str(svc))
     for k in _LABEL_SERVICE_KEYS:
         for lk, lv in labels.items():

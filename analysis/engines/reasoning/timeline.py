@@ -27,6 +27,15 @@ def _g(obj: Any, name: str, default: Any = None) -> Any:
     return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
 
 
+#: Timeline source names: the engines' names ("metrics", "vision"), whichever way an event was derived.
+_SOURCE = {"metric": "metrics", "screenshot": "vision"}
+
+
+def source_of(modality: str) -> str:
+    """Timeline source name for an observation modality."""
+    return _SOURCE.get(modality, modality)
+
+
 def change_events(obs: list[Observation], services: list[str]) -> list[TimelineEvent]:
     """Timeline events for recognised changes (first occurrence per template)."""
     out: list[TimelineEvent] = []
@@ -37,7 +46,7 @@ def change_events(obs: list[Observation], services: list[str]) -> list[TimelineE
             continue
         first = o.attributes.get("first_seen")
         t = utc(datetime.fromisoformat(first)) if isinstance(first, str) else o.time
-        out.append(TimelineEvent(time=t or o.time, end=o.end, source=o.modality, service=resolve(o.service, services) or None,
+        out.append(TimelineEvent(time=t or o.time, end=o.end, source=source_of(o.modality), service=resolve(o.service, services) or None,
                                  kind=o.family, title=o.title[:200], severity="medium" if o.family != "oom_kill" else "high",
                                  is_change=True))
     return out
@@ -64,7 +73,7 @@ def observation_events(obs: list[Observation], services: list[str]) -> list[Time
     for o in obs:
         if o.time is None or o.novelty == "baseline" or o.family in CHANGE_FAMILIES or o.strength < 0.2:
             continue
-        out.append(TimelineEvent(time=o.time, end=o.end, source=o.modality, service=resolve(o.service, services) or None,
+        out.append(TimelineEvent(time=o.time, end=o.end, source=source_of(o.modality), service=resolve(o.service, services) or None,
                                  kind=o.family, title=o.title[:200], severity=_SEV.get(o.role, "info"),  # type: ignore[arg-type]
                                  is_change=False))
     return out

@@ -1,0 +1,86 @@
+"""Fleet-wide metric outlier: which service's own metrics change most in the incident window.
+
+With per-pod metrics for many services (microservice fleets), single-series anomaly flags are noisy:
+every pod spikes somewhere in a quarter of an hour. This module scores each service by how much more
+abnormal its series become inside the incident window than they were before it (relative to its own
+history: window change minus the largest pre-window change of the same series), then standardises
+each metric across the peers (median/MAD), so a shift that every service shares (a common-mode
+symptom) counts little and a service that alone departs from its past stands out.
+
+Only used when metrics cover at least ``MIN_FLEET`` services; the window comes from the logs (which
+usually start at the incident) or, failing that, the caller's anchor.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from .observe import _metric_service, _dt, _get
+
+MIN_FLEET = 8
+#: the top service must beat the runner-up by this factor to count as an outlier
+OUTLIER_RATIO = 1.25
+_Z_CAP = 10.0
+
+
+def incident_window(logs: list[Any], anchor: datetime | None) -> tuple[datetime, datetime] | None:
+    """(start, end) of the incident window: the logs' span, else 5 minutes from the anchor."""
+    starts = [_dt(_get(la, "start")) for la in logs]
+    ends = [_dt(_get(la, "end")) for la in logs]
+    starts = [s for s in starts if s is not None]
+    ends = [e for e in ends if e is not None]
+    if starts and ends:
+        return min(starts), max(ends)
+    if anchor is not None:
+        return anchor, anchor + timedelta(minutes=5)
+    return None
+
+
+def fleet_scores(metrics: list[Any], window: tuple[datetime, datetime] | None) -> list[tuple[str, float]]:
+    """Services ranked by window abnormality relative to own history and peers (empty when not a fleet)."""
+    if window is None:
+        return []
+    lo, hi = window[0] - timedelta(seconds=90), window[1] + timedelta(seconds=60)
+    per: dict[str, dict[str, float]] = defaultdict(dict)
+    for ma in metrics:
+        ma_name = str(_get(ma, "name", "") or "")
+        for s in _get(ma, "series", None) or []:
+            svc = _metric_service(s, ma_name, [])
+            metric = str(_get(s, "name", "")).split("{")[0]
+            if not svc or metric.lower().startswith("node"):  # node-level series are shared by co-located pods
+                continue
+            pre, win = 0.0, 0.0
+            for a in _get(s, "anomalies", None) or []:
+                t = _dt(_get(a, "start"))
+                if t is None:
+                    continue
+                size = math.log1p(abs(float(_get(a, "magnitude", 0) or 0)))
+                if t < lo:
+                    pre = max(pre, size)
+                elif t <= hi:
+                    win = max(win, size * float(_get(a, "peak_score", 0) or 0))
+            per[metric][svc] = max(per[metric].get(svc, 0.0), max(0.0, win - pre))
+    services = {svc for d in per.values() for svc in d}
+    if len(services) < MIN_FLEET:
+        return []
+    total: dict[str, float] = defaultdict(float)
+    for metric in sorted(per):
+        d = per[metric]
+        v = np.array([d[k] for k in sorted(d)])
+        med = float(np.median(v))
+        mad = float(np.median(np.abs(v - med)))
+        for svc, x in d.items():
+            total[svc] += max(0.0, min((x - med) / (1.4826 * mad + 0.1), _Z_CAP))
+    return sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def fleet_outlier(ranked: list[tuple[str, float]]) -> str | None:
+    """The service that clearly stands out, or None."""
+    if len(ranked) < 2 or ranked[0][1] <= 0:
+        return None
+    return ranked[0][0] if ranked[0][1] >= OUTLIER_RATIO * max(ranked[1][1], 1e-9) else None
