@@ -25,6 +25,14 @@ def md_code(text: str) -> str:
     return f"{fence}text\n{text}\n{fence}"
 
 
+_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|[\x00-\x08\x0b-\x1f\x7f\x9b]")
+
+
+def terminal_safe(text: str | None) -> str:
+    """Strip ANSI/OSC escape sequences and control characters so log excerpts cannot drive the terminal."""
+    return _CONTROL.sub("", text or "")
+
+
 def _fmt_time(dt) -> str:
     return dt.strftime("%Y-%m-%d %H:%M:%S UTC") if dt else "unknown"
 
@@ -49,7 +57,7 @@ def report_to_text(report: IncidentReport) -> str:
         for g in report.gaps:
             lines.append(f"  - {g.what}: {g.why}" + (f" -> {g.would_settle}" if g.would_settle else ""))
     lines.append("")
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
 
 
 def report_to_markdown(incident: Incident, report: IncidentReport, verdicts: dict[str, str] | None = None,

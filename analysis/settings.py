@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     max_line_chars: int = 64_000
     max_image_pixels: int = 60_000_000
     analysis_time_budget_s: float = 600.0
+    store_busy_timeout_s: float = Field(default=15.0, description="how long to wait for a data directory another process holds")
 
     # Knowledge base
     kb_embedder: str = Field(default="", description="'' (auto: minilm offline, titan on bedrock) | minilm | hashing | titan")

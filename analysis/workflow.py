@@ -107,26 +107,29 @@ def read_paths(paths: Sequence[str | Path], settings: Settings) -> tuple[Inciden
                     if n in _SKIP_NAMES or n.startswith("."):
                         continue
                     if n == "incident.json" and Path(root) == p:
-                        incident = parse_incident_json(_read_regular(fp), str(fp))
+                        incident = parse_incident_json(_read_regular(fp, settings), str(fp))
                         continue
-                    files.append((rel, _read_regular(fp)))
+                    files.append((rel, _read_regular(fp, settings)))
         else:
             if p.name == "incident.json":
-                incident = parse_incident_json(_read_regular(p), str(p))
+                incident = parse_incident_json(_read_regular(p, settings), str(p))
             else:
-                files.append((p.name, _read_regular(p)))
+                files.append((p.name, _read_regular(p, settings)))
     if not files:
         raise IngestError("No files to analyse were found: pass log, CSV or screenshot files, or a folder holding them.")
     return incident, files
 
 
-def _read_regular(p: Path) -> bytes:
+def _read_regular(p: Path, settings: Settings) -> bytes:
     try:
         st = p.lstat()
         if stat.S_ISLNK(st.st_mode):
             st = p.stat()
         if not stat.S_ISREG(st.st_mode):
             raise IngestError(f"{p} is not a regular file (device, FIFO or socket): pass ordinary files only.")
+        if st.st_size > settings.max_upload_bytes:  # checked before reading: a multi-GB path never reaches memory
+            raise IngestError(f"{p.name} is {st.st_size / 2**20:.0f} MB, over the {settings.max_upload_mb} MB upload "
+                              "limit: pass an excerpt around the incident window or raise SREWB_MAX_UPLOAD_MB.")
         return p.read_bytes()
     except IngestError:
         raise

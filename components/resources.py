@@ -26,7 +26,7 @@ def get_settings() -> Settings:
 @st.cache_resource(show_spinner=False)
 def get_store() -> Store:
     """The Store of the configured data directory; runs left by a dead process become interrupted."""
-    store = Store(get_settings().data_dir)
+    store = Store.open(get_settings())
     store.mark_interrupted_runs()
     return store
 

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if args.db:
         from analysis.store import Store
 
-        store = Store(settings.data_dir)
+        store = Store.open(settings)
     backend_name = args.backend or settings.backend
     backend = None
     if backend_name == "bedrock":

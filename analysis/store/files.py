@@ -47,6 +47,23 @@ class ArtifactFiles:
                              "check free disk space and permissions of the data directory.") from None
         return sha, self.relpath(sha)
 
+    def sweep_stale_temp(self, max_age_s: float = 3600.0) -> int:
+        """Remove temp files left by a writer killed mid-write (older than ``max_age_s``); returns the count."""
+        import time
+
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        cutoff = time.time() - max_age_s
+        for tmp in self.root.glob("*/.tmp-*"):
+            try:
+                if tmp.stat().st_mtime < cutoff:
+                    tmp.unlink()
+                    removed += 1
+            except OSError:
+                continue
+        return removed
+
     def get(self, sha: str) -> bytes:
         path = self.root / sha[:2] / sha
         try:

@@ -60,6 +60,12 @@ class Store:
         self.files = ArtifactFiles(self.data_dir / "artifacts")
         with self.db.write() as cur:
             self.applied_migrations = migrate(cur)
+        self.files.sweep_stale_temp()
+
+    @classmethod
+    def open(cls, settings: Any, **kwargs: Any) -> "Store":
+        """The store of ``settings.data_dir`` with the configured busy timeout."""
+        return cls(settings.data_dir, busy_timeout_s=settings.store_busy_timeout_s, **kwargs)
 
     # ------------------------------------------------------------------ incidents
     def create_incident(self, data: IncidentInput, actor: str = "analyst") -> Incident:

@@ -448,9 +448,7 @@ def _cases() -> list[Case]:
     add(Case("over_upload_limit", "limits", one("big.log", lambda: b.log_bytes(25_000)), R, "upload limit",
              env={"SREWB_MAX_UPLOAD_MB": "1"}))
     add(Case("sparse_2_5_gb_path", "limits", _sparse("huge.log", 5 << 29), R, "upload limit", sample=True,
-             in_process=False, xfail="owner: workflow: read_paths() reads a whole file into memory before the "
-                                     "upload-size check, so a multi-GB path exhausts memory (MemoryError "
-                                     "traceback under a 2 GB limit) instead of being refused"))
+             in_process=False))
     add(Case("just_under_upload_limit", "limits", one("ok.log", lambda: b.log_bytes(9_000)), A, "",
              ("log",), env={"SREWB_MAX_UPLOAD_MB": "1"}))
 

@@ -161,8 +161,6 @@ def test_cli_machine_csv_keeps_data_verbatim(tmp_path):
     assert "=HYPERLINK" in text and "'=HYPERLINK" not in text
 
 
-@pytest.mark.xfail(strict=True, reason="owner: export: report_to_text writes terminal control sequences (ESC, BEL) "
-                                       "from log excerpts straight to the terminal")
 def test_text_report_for_the_terminal_strips_control_sequences():
     inc, report, _ = _report()
     report.hypotheses[0].evidence[0].excerpt = "ok \x1b]0;owned title\x07 \x1b[2J\x1b[31mred\x1b[0m"
