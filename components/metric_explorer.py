@@ -119,7 +119,7 @@ def time_range(ex: Explored, chosen: tuple[datetime, datetime] | None, key: str)
         st.session_state[slider_key] = (_naive(start), _naive(end))
     picked = st.slider("Time range (UTC)", min_value=_naive(lo), max_value=_naive(hi), step=step,
                        format="MM-DD HH:mm", key=slider_key,
-                       help="Kept for this session and shared with the other views of the incident's timeline.")
+                       help="Shared with the log explorer and the other timeline views of this incident.")
     out = tuple(t.replace(tzinfo=timezone.utc) for t in picked)
     st.session_state[f"{slider_key}.seed"] = out
     return out  # type: ignore[return-value]

@@ -50,10 +50,15 @@ for note in ex.analysis.notes[:-1]:
 
 key = f"metrics.{art.sha256[:12]}"
 picked = mx.search_and_pick(ex, key)
-window = mx.time_range(ex, state.time_range, key)
-state.time_range = window
+shared = state.time_range
+if shared and mx.clamp_range(ex.span, shared) == ex.span and (shared[1] < ex.span[0] or shared[0] > ex.span[1]):
+    st.caption(f"The shared time range ({fmt.when(shared[0])} → {fmt.when(shared[1])}) misses these metrics: "
+               "showing all of them.")
+window = mx.time_range(ex, shared, key)
+if window != mx.clamp_range(ex.span, shared):
+    state.time_range = window  # the analyst moved it: share it with the log explorer and timelines
 if st.button("Whole time span", key=f"{key}.reset", icon=":material/zoom_out_map:", disabled=window == ex.span):
-    state.time_range = ex.span
+    state.time_range = None
     st.rerun()
 
 report = store.get_report(state.run_id) if state.run_id else store.latest_report(incident.id)

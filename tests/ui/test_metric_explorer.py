@@ -105,6 +105,14 @@ def test_search_filters_the_picker_and_range_is_shared(data_dir):
     assert_clean(at)
     assert at.session_state["view.time_range"] == (T0, T0 + timedelta(minutes=20))
     assert any("No series deviated" in c for c in texts(at, "caption"))
+    at.button(key=[b.key for b in at.button if b.key.endswith(".reset")][0]).click().run()
+    assert_clean(at)
+    assert "view.time_range" not in at.session_state and at.slider[0].value == (lo, hi)
+    # a range chosen in another view (the log explorer) moves the slider
+    at.session_state["view.time_range"] = (T0 + timedelta(minutes=35), T0 + timedelta(minutes=50))
+    at.run()
+    assert at.slider[0].value == (lo + timedelta(minutes=35), lo + timedelta(minutes=50))
+    assert "orders-db" in at.dataframe[0].value["series"].iloc[0]
 
 
 def test_clamp_range_keeps_a_chosen_window_inside_the_data():
