@@ -47,6 +47,7 @@ class LogExplored:
     analysis: LogAnalysis
     frame: pd.DataFrame
     timed: bool
+    sha256: str = ""
 
     @property
     def by_id(self) -> dict[str, TemplateStat]:
@@ -92,7 +93,7 @@ def _explored(sha256: str, name: str, _artifact: Artifact) -> LogExplored:
     now = _artifact.created_at
     analysis = analyze_log(lines, artifact_id=_artifact.id, name=name, now=now)
     frame = per_line_frame(lines, name, now)
-    return LogExplored(analysis, frame, bool(frame["ts"].notna().any()))
+    return LogExplored(analysis, frame, bool(frame["ts"].notna().any()), sha256)
 
 
 def explore(artifact: Artifact) -> LogExplored:
@@ -109,14 +110,20 @@ class LogFilter:
     text: str = ""
     window: tuple[datetime, datetime] | None = None
 
-    @property
-    def digest(self) -> str:
-        w = "" if self.window is None else f"{self.window[0].isoformat()}/{self.window[1].isoformat()}"
-        return hashlib.sha1(f"{sorted(self.levels)}|{self.text}|{w}".encode()).hexdigest()[:10]
+
+def text_hits(lines: list[str], needle: str) -> np.ndarray:
+    """Boolean per line: ``needle`` occurs in it, ignoring case."""
+    needle = needle.lower()
+    return np.fromiter((needle in ln.lower() for ln in lines), dtype=bool, count=len(lines))
 
 
-def line_mask(ex: LogExplored, lines: list[str], flt: LogFilter, template: str | None = None) -> np.ndarray:
-    """Boolean mask over the lines: level, time window, case-insensitive text and (optionally) template."""
+@st.cache_data(show_spinner=False, max_entries=16)
+def _text_hits(sha256: str, needle: str, _lines: list[str]) -> np.ndarray:
+    return text_hits(_lines, needle)
+
+
+def line_mask(ex: LogExplored, lines: list[str], flt: LogFilter) -> np.ndarray:
+    """Boolean mask over the lines: level, time window (whole minutes) and case-insensitive text."""
     f = ex.frame
     mask = np.ones(len(f), dtype=bool)
     if flt.levels:
@@ -126,13 +133,8 @@ def line_mask(ex: LogExplored, lines: list[str], flt: LogFilter, template: str |
         ts = f["ts"]
         mask &= ((ts >= lo) & (ts < hi + pd.Timedelta(minutes=1))).to_numpy()
     if flt.text.strip():
-        needle = flt.text.strip().lower()
-        idx = np.flatnonzero(mask)
-        hit = np.fromiter((needle in lines[i].lower() for i in idx), dtype=bool, count=len(idx))
-        mask[:] = False
-        mask[idx[hit]] = True
-    if template is not None:
-        mask &= (f["template"] == template).to_numpy()
+        needle = flt.text.strip()
+        mask &= _text_hits(ex.sha256, needle, lines) if ex.sha256 else text_hits(lines, needle)
     return mask
 
 
@@ -156,9 +158,8 @@ def counts_per_bin(ex: LogExplored, mask: np.ndarray, window: tuple[datetime, da
     return table, width
 
 
-def templates_table(ex: LogExplored, lines: list[str], flt: LogFilter) -> pd.DataFrame:
-    """Templates with at least one record under the filter: counts, level, first/last seen, sparkline."""
-    mask = line_mask(ex, lines, flt)
+def templates_table(ex: LogExplored, mask: np.ndarray, window: tuple[datetime, datetime] | None) -> pd.DataFrame:
+    """Templates with at least one line under ``mask``: counts, level, first/last seen, sparkline over ``window``."""
     f = ex.frame[mask]
     matching = f.groupby("template")["record"].nunique()
     by_id = ex.by_id
@@ -166,8 +167,7 @@ def templates_table(ex: LogExplored, lines: list[str], flt: LogFilter) -> pd.Dat
     ids.sort(key=lambda i: (-int(matching[i]), -LEVEL_RANK.get(by_id[i].level or "", -1), i))
     spark: dict[str, list[int]] = {}
     if ex.timed and ids:
-        window = flt.window or ex.span
-        table, _ = counts_per_bin(ex, mask, window, SPARK_BINS)
+        table, _ = counts_per_bin(ex, mask, window or ex.span, SPARK_BINS)
         spark = {i: [int(v) for v in table.loc[i]] if i in table.index else [] for i in ids}
 
     def stamp(dt: datetime | None) -> str:
@@ -266,10 +266,12 @@ def marked_html(numbered: list[tuple[int, str]], marked: set[int], height: int =
     return re.sub(r'<tr class="([^"]*)" data-line="(\d+)">', mark, out)
 
 
-def raw_lines(ex: LogExplored, lines: list[str], flt: LogFilter, picked: str | None, only_picked: bool, key: str) -> None:
-    """Matching lines, numbered, ``PAGE_LINES`` at a time from a chosen line; the picked template's lines marked."""
+def raw_lines(ex: LogExplored, lines: list[str], mask: np.ndarray, picked: str | None, only_picked: bool, key: str) -> None:
+    """Lines under ``mask``, numbered, ``PAGE_LINES`` at a time from a chosen line; the picked template's lines marked."""
     f = ex.frame
-    mask = line_mask(ex, lines, flt, picked if only_picked and picked else None)
+    if picked and only_picked:
+        mask = mask & (f["template"] == picked).to_numpy()
+    digest = hashlib.sha1(np.packbits(mask).tobytes()).hexdigest()[:10]
     matched = f["line"].to_numpy()[mask]
     total = len(matched)
     if total == 0:
@@ -280,7 +282,7 @@ def raw_lines(ex: LogExplored, lines: list[str], flt: LogFilter, picked: str | N
     default = int(matched[max(0, int(np.searchsorted(matched, anchor)) - CONTEXT_BEFORE)])
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
     start = int(c1.number_input("From line", min_value=1, max_value=max(len(lines), 1), value=default, step=PAGE_LINES,
-                                key=f"{key}.from.{flt.digest}.{picked}.{only_picked}"))
+                                key=f"{key}.from.{digest}.{picked}"))
     pos = int(np.searchsorted(matched, start))
     shown = matched[pos:pos + PAGE_LINES]
     if len(shown) == 0:

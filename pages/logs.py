@@ -58,8 +58,9 @@ if flt.window is not None and st.button("Whole time span", key=f"{key}.reset", i
     state.time_range = None
     st.rerun()
 
+mask = lx.line_mask(ex, lines, flt)
 st.markdown("##### Templates")
-table = lx.templates_table(ex, lines, flt)
+table = lx.templates_table(ex, mask, flt.window)
 if table.empty:
     st.caption("No template has a line matching these filters.")
     picked = None
@@ -78,9 +79,8 @@ if picked:
     only_picked = st.toggle("Only this template's lines", key=f"{key}.only")
 
 if ex.timed:
-    mask = lx.line_mask(ex, lines, flt)
-    top = st.slider("Templates in the rate chart", 1, 15, 6, key=f"{key}.top")
+    top = st.columns([1, 2])[0].slider("Templates in the rate chart", 1, 15, 6, key=f"{key}.top")
     st.plotly_chart(rate_figure(ex, mask, flt.window or ex.span, top=top, picked=picked), key=f"{key}.rate")
 
 st.markdown("##### Lines")
-lx.raw_lines(ex, lines, flt, picked, only_picked, key)
+lx.raw_lines(ex, lines, mask, picked, only_picked, key)

@@ -141,3 +141,21 @@ def test_per_line_frame_and_marked_html_escape():
     out = marked_html(list(enumerate(lines, 1)), {1, 4})
     assert "<b>" not in out and "&lt;b&gt;" in out
     assert re.findall(r'<tr class="[^"]*\bhit\b[^"]*" data-line="(\d+)"', out) == ["1", "4"]
+
+
+def test_rate_figure_top_templates_escaped_and_picked_kept():
+    from components.log_explorer import LogExplored, per_line_frame
+    from components.log_explorer_charts import rate_figure
+    from analysis.engines.logs import analyze_log
+
+    lines = make_log().decode().splitlines() + ["2025-03-04 09:20:00.000 WARN  [main] c.e.X : odd <b>tag</b> seen"]
+    a = analyze_log(lines, artifact_id="a", name="c.log")
+    f = per_line_frame(lines, "c.log")
+    ex = LogExplored(a, f, True)
+    mask = f["line"].to_numpy() > 0
+    fig = rate_figure(ex, mask, ex.span, top=1)
+    assert len(fig.data) == 1 and sum(fig.data[0].y) == 90  # the placed-order template, 90 records
+    odd = next(t.id for t in a.templates if "odd" in t.template)
+    fig = rate_figure(ex, mask, ex.span, top=1, picked=odd)
+    assert len(fig.data) == 2 and "&lt;b&gt;" in fig.data[1].name and "<b>" not in fig.data[1].name
+    assert fig.data[1].line.width > fig.data[0].line.width
