@@ -4,7 +4,9 @@
 ``Settings`` copy; the edit is also kept in ``st.session_state["settings.bedrock"]`` so the page or
 ``components.resources`` can build the backend from it. Nothing here calls AWS except the
 "Test connection" button (one 1-token Converse call per distinct model).
-``render_payload_preview(previews)`` shows what each agent would send (already redacted).
+``render_payload_preview(previews)`` shows what each agent would send (already redacted);
+``payload_previews(store, incident_id, settings, knowledge)`` computes it once per incident content and
+settings (``st.cache_data``), so reruns of the report page with the preview open do not re-run the engines.
 """
 
 from __future__ import annotations
@@ -126,6 +128,25 @@ def render_bedrock_settings(settings: Settings, store: Any) -> Settings:
     _test_connection(edited)
     _ledger(edited, store)
     return edited
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _previews(incident_id: str, content_key: tuple[Any, ...], settings_json: str, _store: Any,
+              _knowledge: Any) -> list[Any]:
+    from analysis.llm.bedrock_backend import preview_analysis
+    from analysis.workflow import load_artifacts
+
+    settings = Settings.model_validate_json(settings_json)
+    return preview_analysis(_store.get_incident(incident_id), load_artifacts(_store, incident_id, settings), settings,
+                            knowledge=_knowledge, incident_id=incident_id)
+
+
+def payload_previews(store: Any, incident_id: str, settings: Settings, knowledge: Any = None) -> list[Any]:
+    """Each agent's redacted payload for the incident as it is now (cached by incident, artifacts and settings)."""
+    inc = store.get_incident(incident_id)
+    content_key = (str(inc.updated_at), tuple((a.sha256, a.name) for a in store.list_artifacts(incident_id)),
+                   knowledge is not None)
+    return _previews(incident_id, content_key, settings.model_dump_json(), store, knowledge)
 
 
 def render_payload_preview(previews: list[Any]) -> None:

@@ -96,11 +96,8 @@ def payload_preview(store: Store, incident_id: str, settings: Settings, knowledg
                       on_change="rerun")
     with exp:
         if exp.open:
-            from analysis.llm.bedrock_backend import preview_analysis
-            from analysis.workflow import load_artifacts
-            from components.bedrock_settings import render_payload_preview
+            from components.bedrock_settings import payload_previews, render_payload_preview
 
             with st.spinner("Running the offline engines to build the payloads…"):
-                previews = preview_analysis(store.get_incident(incident_id), load_artifacts(store, incident_id, settings),
-                                            settings, knowledge=knowledge, incident_id=incident_id)
+                previews = payload_previews(store, incident_id, settings, knowledge=knowledge)
             render_payload_preview(previews)

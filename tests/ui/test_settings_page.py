@@ -7,6 +7,7 @@ Bedrock is stood in for by the local Converse server of ``tests/llm`` through SR
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from analysis.models import ArtifactKind, IncidentInput
 from analysis.settings import Settings
@@ -137,3 +138,32 @@ def test_ledger_shows_recorded_calls_per_incident_and_agent(data_dir):
     assert per_incident["calls"].tolist() == [3] and per_incident["budget_left_usd"].tolist() == [round(Settings().bedrock_budget_usd - 0.0215, 4)]
     assert sorted(per_agent["agent"].tolist()) == ["log", "supervisor"]
     assert at.selectbox(key="settings.ledger.incident").options == ["(all)", inc.id]
+
+
+def _preview_app() -> None:
+    from analysis.settings import Settings
+    from analysis.store import Store
+    from components.bedrock_settings import payload_previews, render_payload_preview
+
+    settings = Settings(backend="bedrock")
+    store = Store(settings.data_dir)
+    [inc] = store.list_incidents()
+    render_payload_preview(payload_previews(store, inc.id, settings))
+
+
+def test_payload_preview_is_computed_once_per_incident_content(data_dir, monkeypatch):
+    import analysis.llm.bedrock_backend as bb
+
+    store, inc_id = _incident_with_log()
+    calls = []
+    real = bb.preview_analysis
+    monkeypatch.setattr(bb, "preview_analysis", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at = AppTest.from_function(_preview_app, default_timeout=60).run()
+    assert not at.exception
+    assert [t.label for t in at.tabs][:1] == ["log"]
+    assert "Timeout acquiring connection" in at.code[0].value
+    at.run()
+    assert len(calls) == 1, "a rerun reuses the payloads"
+    store.add_artifact(inc_id, "second.log", make_log().replace(b"Order", b"Basket"), ArtifactKind.log)
+    at.run()
+    assert len(calls) == 2, "new artifacts mean new payloads"
