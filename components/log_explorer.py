@@ -62,7 +62,7 @@ class LogExplored:
 
     @property
     def levels(self) -> list[str]:
-        present = set(self.frame["level"].unique())
+        present = set(self.frame["level"].astype(str).unique())
         return [lv for lv in (*reversed(LEVELS), NO_LEVEL) if lv in present]
 
 
@@ -84,7 +84,7 @@ def per_line_frame(lines: list[str], name: str, now: datetime | None = None) -> 
         level[lo:hi] = [lv if lv in LEVEL_RANK else NO_LEVEL] * (hi - lo)
     when = pd.to_datetime(pd.Series(ts, dtype=object), utc=True).ffill().bfill()
     return pd.DataFrame({"line": np.arange(1, n + 1, dtype=np.int64), "record": record,
-                         "template": pd.Series(template, dtype=str), "ts": when, "level": level})
+                         "template": pd.Categorical(template), "ts": when, "level": pd.Categorical(level)})
 
 
 @st.cache_data(show_spinner="Reading the log…", max_entries=8)
@@ -153,7 +153,7 @@ def counts_per_bin(ex: LogExplored, mask: np.ndarray, window: tuple[datetime, da
     if f.empty:
         return pd.DataFrame(columns=starts, dtype=int), width
     b = ((f["ts"] - lo) // width).clip(0, count - 1).astype(int)
-    table = pd.crosstab(f["template"], b).reindex(columns=range(count), fill_value=0)
+    table = pd.crosstab(f["template"].astype(str), b).reindex(columns=range(count), fill_value=0)
     table.columns = starts
     return table, width
 
@@ -161,7 +161,7 @@ def counts_per_bin(ex: LogExplored, mask: np.ndarray, window: tuple[datetime, da
 def templates_table(ex: LogExplored, mask: np.ndarray, window: tuple[datetime, datetime] | None) -> pd.DataFrame:
     """Templates with at least one line under ``mask``: counts, level, first/last seen, sparkline over ``window``."""
     f = ex.frame[mask]
-    matching = f.groupby("template")["record"].nunique()
+    matching = f.groupby("template", observed=True)["record"].nunique()
     by_id = ex.by_id
     ids = [t.id for t in ex.analysis.templates if matching.get(t.id, 0) > 0]
     ids.sort(key=lambda i: (-int(matching[i]), -LEVEL_RANK.get(by_id[i].level or "", -1), i))

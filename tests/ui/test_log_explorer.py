@@ -159,3 +159,18 @@ def test_rate_figure_top_templates_escaped_and_picked_kept():
     fig = rate_figure(ex, mask, ex.span, top=1, picked=odd)
     assert len(fig.data) == 2 and "&lt;b&gt;" in fig.data[1].name and "<b>" not in fig.data[1].name
     assert fig.data[1].line.width > fig.data[0].line.width
+
+
+def test_log_without_timestamps_opens_without_time_filter_or_chart(data_dir):
+    settings = Settings()
+    store = Store(settings.data_dir)
+    inc = store.create_incident(IncidentInput(title="Plain notes"))
+    body = "".join(f"worker {i % 4} picked job {i}\n" if i % 5 else f"job {i} failed: disk quota exceeded\n"
+                   for i in range(40)).encode()
+    upload(store, inc.id, [("worker.log", body)], settings)
+    at = _open(inc.id)
+    assert any("no timestamps" in c for c in texts(at, "caption"))
+    assert not at.get("plotly_chart") and not [s for s in at.slider if s.label == "Time range (UTC)"]
+    at.text_input[0].input("quota").run()
+    assert_clean(at)
+    assert _shown(at) == list(range(1, 41, 5))
