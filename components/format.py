@@ -74,8 +74,7 @@ def seconds(value: float | None) -> str:
 def md(text: object) -> str:
     """User- or log-derived text made literal for Streamlit Markdown (titles, labels, captions, badges).
 
-    ``analysis.export.md_escape`` plus ``:`` and ``@``: Streamlit still applies ``:red[...]`` colour
-    directives, ``:emoji:`` / ``:material/...:`` shortcodes and URL/e-mail autolinks to text whose
-    brackets and dots are escaped; escaping the colon and the at-sign stops all of them.
+    ``analysis.export.md_escape`` escapes ``:`` and ``@`` too, which stops Streamlit's ``:red[...]``
+    colour directives, ``:emoji:`` / ``:material/...:`` shortcodes and URL/e-mail autolinks.
     """
-    return md_escape(None if text is None else str(text)).replace(":", "\\:").replace("@", "\\@")
+    return md_escape(None if text is None else str(text))
