@@ -18,7 +18,7 @@ from .catalogue import match_metric
 from .clocks import align_clocks
 from .confidence import INCONCLUSIVE_CONF, INCONCLUSIVE_SCORE, ConfidenceInputs, confidence, timing_factor
 from .entities import canonical, kind_of, pick_of_kind, resolve
-from .fleet import fleet_outlier, fleet_scores, incident_window
+from .fleet import fleet_scores, incident_window, window_onset
 from .graph import build_graph
 from .hypotheses import EXPLAINS, Candidate, EntityIndex, score_candidates
 from .models import EvidenceBundle, Observation, SupervisorResult
@@ -196,27 +196,47 @@ def _refs(support: list[tuple[Observation, float]], limit: int = 8) -> tuple[lis
     return refs[:limit], ids
 
 
-def _promote_fleet_outlier(bundle: EvidenceBundle, obs: list[Observation], hyps: list[Hypothesis]) -> None:
-    """In a fleet of per-service metrics, a top hypothesis resting on metrics alone yields to the hypothesis
-    naming the one service whose metrics depart from their own history and from their peers."""
+def _fleet_rerank(bundle: EvidenceBundle, obs: list[Observation], hyps: list[Hypothesis],
+                  cand_of: dict[int, Candidate]) -> None:
+    """Fleet of per-service metrics and a top hypothesis resting on metrics alone: every metric-only
+    hypothesis names the most window-abnormal service among those its metric evidence covers (against their
+    own history and their peers, see ``fleet``), and metric-only hypotheses are ordered by that abnormality."""
     if not hyps or not bundle.metrics:
         return
-    ranked = fleet_scores(list(bundle.metrics), incident_window(list(bundle.logs), incident_anchor(obs)))
-    outlier = fleet_outlier(ranked)
-    if outlier is None or canonical(hyps[0].service or "") == outlier:
+    window = incident_window(list(bundle.logs), incident_anchor(obs))
+    ranked = fleet_scores(list(bundle.metrics), window)
+    if not ranked or ranked[0][1] <= 0:
         return
-    top_obs = {r.series for r in hyps[0].evidence if r.kind == "metric_window"}
-    if any(r.kind != "metric_window" for r in hyps[0].evidence) or not top_obs:
+
+    def metric_only(h: Hypothesis) -> bool:
+        c = cand_of.get(id(h))
+        return c is not None and bool(c.support) and all(o.modality == "metric" for o, w in c.support if w > 0.05)
+
+    if not metric_only(hyps[0]):
         return  # log (or other) evidence names the top culprit directly
-    pick = next((i for i, h in enumerate(hyps) if canonical(h.service or "") == outlier), None)
-    if pick is None:
-        return
-    h = hyps.pop(pick)
-    second = ranked[1][1]
-    h.reasoning.insert(1, f"fleet outlier: {outlier}'s metrics change most in the incident window against their own "
-                          f"history and their peers (score {ranked[0][1]:.1f} vs next {second:.1f})")
-    h.confidence = max(h.confidence, min(hyps[0].confidence + 0.01, 0.99))
-    hyps.insert(0, h)
+    score = dict(ranked)
+    pos = {svc: i + 1 for i, (svc, _) in enumerate(ranked)}
+    slots = [i for i, h in enumerate(hyps) if metric_only(h)]
+    movable = [hyps[i] for i in slots]
+    for h in movable:
+        covered = {canonical(o.service) for o, w in cand_of[id(h)].support if o.modality == "metric" and w > 0.05}
+        best = max(sorted(covered), key=lambda s: score.get(s, 0.0), default=None)
+        cur = canonical(h.service or "")
+        if best and score.get(best, 0.0) > score.get(cur, 0.0):
+            onset = window_onset(list(bundle.metrics), window, best) or h.onset
+            onset_txt = f" from {onset:%Y-%m-%d %H:%M:%S} UTC" if onset else ""
+            h.statement = f"{best}: {PHRASE[h.category.value]}{onset_txt}."
+            h.service, h.onset = best, onset
+        svc = canonical(h.service or "")
+        if svc in pos:
+            h.reasoning.insert(1, f"fleet rank {pos[svc]} of {len(ranked)}: {svc}'s own metrics change "
+                                  f"{score[svc]:.1f} robust z in the incident window against their history and peers "
+                                  f"(most abnormal: {ranked[0][0]} {ranked[0][1]:.1f})")
+    order = sorted(movable, key=lambda h: -score.get(canonical(h.service or ""), 0.0))  # stable: ties keep order
+    confs = sorted((h.confidence for h in movable), reverse=True)
+    for i, h, c in zip(slots, order, confs):
+        hyps[i] = h
+        h.confidence = c  # the slot's confidence: the ranking, not the evidence strength, changed
     for i, x in enumerate(hyps):
         x.id = f"h{i + 1}"
 
@@ -293,11 +313,12 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
             finding_ids=fids,
         ))
     score_of = {h.id: c.score for h, c in zip(hyps, chosen)}
+    cand_of = {id(h): c for h, c in zip(hyps, chosen)}
     hyps.sort(key=lambda h: (-h.confidence, -score_of[h.id], h.id))
     for i, h in enumerate(hyps):
         h.id = f"h{i + 1}"
 
-    _promote_fleet_outlier(bundle, obs, hyps)
+    _fleet_rerank(bundle, obs, hyps, cand_of)
     top = hyps[0] if hyps else None
     top_score = max((c.score for c in chosen), default=0.0)
     inconclusive = top is None or top.confidence < INCONCLUSIVE_CONF or top_score < INCONCLUSIVE_SCORE

@@ -14,6 +14,7 @@ usually start at the incident) or, failing that, the caller's anchor.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,12 @@ MIN_FLEET = 8
 #: the top service must beat the runner-up by this factor to count as an outlier
 OUTLIER_RATIO = 1.25
 _Z_CAP = 10.0
+#: latency a service measures on its own outgoing calls is inherited from its callees: not its own abnormality
+_INHERITED = re.compile(r"client.*(latency|duration|time)|(latency|duration|time).*client|outbound|upstream_rq_time",
+                        re.I)
+#: request-volume series (bytes, syscalls, ops) follow the traffic that callers send: weighted down
+_TRAFFIC = re.compile(r"network|bytes|syscall|workload|\bops\b|requests?_total|throughput", re.I)
+_TRAFFIC_WEIGHT = 0.25
 
 
 def incident_window(logs: list[Any], anchor: datetime | None) -> tuple[datetime, datetime] | None:
@@ -52,8 +59,8 @@ def fleet_scores(metrics: list[Any], window: tuple[datetime, datetime] | None) -
         for s in _get(ma, "series", None) or []:
             svc = _metric_service(s, ma_name, [])
             metric = str(_get(s, "name", "")).split("{")[0]
-            if not svc or metric.lower().startswith("node"):  # node-level series are shared by co-located pods
-                continue
+            if not svc or metric.lower().startswith("node") or _INHERITED.search(metric):
+                continue  # node-level series are shared by co-located pods
             pre, win = 0.0, 0.0
             for a in _get(s, "anomalies", None) or []:
                 t = _dt(_get(a, "start"))
@@ -75,8 +82,29 @@ def fleet_scores(metrics: list[Any], window: tuple[datetime, datetime] | None) -
         med = float(np.median(v))
         mad = float(np.median(np.abs(v - med)))
         for svc, x in d.items():
-            total[svc] += max(0.0, min((x - med) / (1.4826 * mad + 0.1), _Z_CAP))
+            w = _TRAFFIC_WEIGHT if _TRAFFIC.search(metric) else 1.0
+            total[svc] += w * max(0.0, min((x - med) / (1.4826 * mad + 0.1), _Z_CAP))
     return sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def window_onset(metrics: list[Any], window: tuple[datetime, datetime] | None, service: str) -> datetime | None:
+    """Earliest in-window anomaly start of a service's series that became more abnormal than before."""
+    if window is None:
+        return None
+    lo, hi = window[0] - timedelta(seconds=90), window[1] + timedelta(seconds=60)
+    best: datetime | None = None
+    for ma in metrics:
+        ma_name = str(_get(ma, "name", "") or "")
+        for s in _get(ma, "series", None) or []:
+            if _metric_service(s, ma_name, []) != service:
+                continue
+            pre = max([math.log1p(abs(float(_get(a, "magnitude", 0) or 0))) for a in _get(s, "anomalies", None) or []
+                       if (_dt(_get(a, "start")) or hi) < lo], default=0.0)
+            for a in _get(s, "anomalies", None) or []:
+                t = _dt(_get(a, "start"))
+                if t is not None and lo <= t <= hi and math.log1p(abs(float(_get(a, "magnitude", 0) or 0))) > pre:
+                    best = t if best is None or t < best else best
+    return best
 
 
 def fleet_outlier(ranked: list[tuple[str, float]]) -> str | None:
