@@ -266,23 +266,46 @@ def marked_html(numbered: list[tuple[int, str]], marked: set[int], height: int =
     return re.sub(r'<tr class="([^"]*)" data-line="(\d+)">', mark, out)
 
 
-def raw_lines(ex: LogExplored, lines: list[str], mask: np.ndarray, picked: str | None, only_picked: bool, key: str) -> None:
-    """Lines under ``mask``, numbered, ``PAGE_LINES`` at a time from a chosen line; the picked template's lines marked."""
+def take_link(artifact_ids: list[str], select_key: str) -> tuple[str, int] | None:
+    """Consume ``?artifact=<id>&line=<n>`` (a link from evidence): pick that file; ``(artifact id, line)``."""
+    art, line = st.query_params.get("artifact"), st.query_params.get("line")
+    if art is None and line is None:
+        return None
+    st.query_params.pop("artifact", None)
+    st.query_params.pop("line", None)
+    if art not in artifact_ids:
+        return None
+    st.session_state[select_key] = art
+    return (art, int(line)) if line and line.isdigit() and int(line) > 0 else None
+
+
+def raw_lines(ex: LogExplored, lines: list[str], mask: np.ndarray, picked: str | None, only_picked: bool, key: str,
+              focus: int | None = None) -> None:
+    """Lines under ``mask``, numbered, ``PAGE_LINES`` at a time from a chosen line; the picked template's lines
+    marked, else the record holding line ``focus`` (opened from a link) marked and shown."""
     f = ex.frame
     if picked and only_picked:
         mask = mask & (f["template"] == picked).to_numpy()
+    if not picked and focus and focus <= len(f):
+        record = int(f["record"].iat[focus - 1])
+        mask = mask | (f["record"] == record).to_numpy()
     digest = hashlib.sha1(np.packbits(mask).tobytes()).hexdigest()[:10]
     matched = f["line"].to_numpy()[mask]
     total = len(matched)
     if total == 0:
         st.caption("No line matches these filters.")
         return
-    mine = matched[(f["template"].to_numpy()[mask] == picked)] if picked else matched[:0]
+    if picked:
+        mine = matched[(f["template"].to_numpy()[mask] == picked)]
+    elif focus and focus <= len(f):
+        mine = matched[f["record"].to_numpy()[mask] == int(f["record"].iat[focus - 1])]
+    else:
+        mine = matched[:0]
     anchor = int(mine[0]) if len(mine) else int(matched[0])
     default = int(matched[max(0, int(np.searchsorted(matched, anchor)) - CONTEXT_BEFORE)])
     c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
     start = int(c1.number_input("From line", min_value=1, max_value=max(len(lines), 1), value=default, step=PAGE_LINES,
-                                key=f"{key}.from.{digest}.{picked}"))
+                                key=f"{key}.from.{digest}.{picked or focus}"))
     pos = int(np.searchsorted(matched, start))
     shown = matched[pos:pos + PAGE_LINES]
     if len(shown) == 0:
@@ -290,5 +313,6 @@ def raw_lines(ex: LogExplored, lines: list[str], mask: np.ndarray, picked: str |
         return
     marked = {int(i) for i in mine[(mine >= shown[0]) & (mine <= shown[-1])]}
     c2.caption(f"{total:,} of {len(lines):,} lines match · showing {len(shown):,} (lines {int(shown[0]):,}–{int(shown[-1]):,})"
-               + (f" · {len(marked):,} of the selected template's {len(mine):,} matching lines highlighted" if picked else ""))
+               + (f" · {len(marked):,} of the selected template's {len(mine):,} matching lines highlighted" if picked else "")
+               + (f" · the record at line {focus:,} highlighted" if marked and not picked else ""))
     st.html(marked_html([(int(i), lines[i - 1]) for i in shown], marked))

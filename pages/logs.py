@@ -35,8 +35,12 @@ if not log_arts:
     st.stop()
 
 names = {a.id: a for a in log_arts}
-art_id = st.selectbox("Log file", list(names), format_func=lambda i: names[i].name,
-                      key=f"logs.artifact.{incident.id}", disabled=len(log_arts) == 1)
+select_key = f"logs.artifact.{incident.id}"
+link = lx.take_link(list(names), select_key)  # ?artifact=&line= from an evidence link
+if link is not None:
+    st.session_state["logs.focus"] = link
+art_id = st.selectbox("Log file", list(names), format_func=lambda i: names[i].name, key=select_key,
+                      disabled=len(log_arts) == 1)
 art = names[art_id]
 ex = lines = None
 with shown_errors():
@@ -83,4 +87,5 @@ if ex.timed:
     st.plotly_chart(rate_figure(ex, mask, flt.window or ex.span, top=top, picked=picked), key=f"{key}.rate")
 
 st.markdown("##### Lines")
-lx.raw_lines(ex, lines, mask, picked, only_picked, key)
+focus_art, focus_line = st.session_state.get("logs.focus", (None, None))
+lx.raw_lines(ex, lines, mask, picked, only_picked, key, focus=focus_line if focus_art == art.id else None)

@@ -174,3 +174,16 @@ def test_log_without_timestamps_opens_without_time_filter_or_chart(data_dir):
     at.text_input[0].input("quota").run()
     assert_clean(at)
     assert _shown(at) == list(range(1, 41, 5))
+
+
+def test_evidence_link_opens_the_file_at_the_line(data_dir):
+    settings = Settings()
+    inc = open_sample(Store(settings.data_dir), SAMPLE, settings)
+    access = next(a for a in Store(settings.data_dir).list_artifacts(inc.id) if a.name == "web-frontend-access.log")
+    at = new_app()
+    at.query_params.update({"incident": inc.id, "artifact": access.id, "line": "900"})
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    assert at.selectbox[0].value == access.id
+    assert _hits(at) == {900} and min(_shown(at)) < 900 <= max(_shown(at))
+    assert "artifact" not in at.query_params
