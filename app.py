@@ -16,6 +16,7 @@ page = st.navigation([
     st.Page("pages/report.py", title="Analysis & report", icon=":material/troubleshoot:"),
     st.Page("pages/logs.py", title="Log explorer", icon=":material/article:"),
     st.Page("pages/metrics.py", title="Metric explorer", icon=":material/monitoring:"),
+    st.Page("pages/knowledge.py", title="Knowledge base", icon=":material/menu_book:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
 ])
 page.run()

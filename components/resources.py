@@ -57,6 +57,21 @@ def get_knowledge() -> Any:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
+def _kb(uri: str, embedder: str, backend: str) -> Any:
+    from analysis.knowledge import KnowledgeBase, default_embedder
+
+    if not uri.startswith("s3://"):
+        Path(uri).mkdir(parents=True, exist_ok=True)
+    return KnowledgeBase(uri, default_embedder(get_settings()))
+
+
+def get_kb() -> Any:
+    """The KnowledgeBase for curation, created (empty) when the data directory has none yet."""
+    s = get_settings()
+    return _kb(s.kb_uri, s.kb_embedder, s.backend)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _loaded(sha256: str, name: str, _artifact: Artifact) -> LoadedArtifact:
     return LoadedArtifact(_artifact, get_store().read_artifact(_artifact), get_settings())
 
