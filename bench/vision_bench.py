@@ -264,7 +264,8 @@ def naive_tesseract_titles() -> tuple[float, float, float]:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="tesseract only (no OCR comparison)")
+    ap.add_argument("--quick", action="store_true",
+                    help="tesseract only (no OCR comparison); prints the figures without writing bench/results/vision.md")
     args = ap.parse_args()
     if not (SHARED / "scenarios").exists():
         print("../shared/scenarios not found: skipping the vision benchmark")
@@ -370,6 +371,9 @@ def main() -> int:
     text = "\n".join(lines) + "\n"
     if extra.exists():
         text += "\n" + extra.read_text()
+    if args.quick:  # a partial run never replaces the recorded figures
+        print(text)
+        return 0
     out.write_text(text)
     print(text)
     return 0

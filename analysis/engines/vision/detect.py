@@ -249,7 +249,7 @@ def _refine_step(v: np.ndarray, a: int, b: int, w: int, sig: float) -> int:
     band = max(3 * sig, 3 * 1.4826 * float(np.median(np.abs(seg - pre))), 1.5)
     sign = 1.0 if float(np.median(v[best:best + w])) > pre else -1.0
     i = best
-    while i - 1 > max(0, best - 2 * w) and sign * (v[i - 1] - pre) > band:
+    while i - 1 > max(0, best - max(3, w // 3)) and sign * (v[i - 1] - pre) > band:
         i -= 1
     return i
 
