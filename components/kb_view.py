@@ -137,3 +137,28 @@ def duplicate_pair(a: KBEntry, b: KBEntry, similarity: float, merge: Callable[[s
                 if st.button("Keep this, merge the other into it", key=f"{key}.keep.{keep.id}",
                              icon=":material/merge:"):
                     merge(keep.id, drop.id)
+
+
+def promote(draft: KBEntry, *, reviewed: bool, already: Callable[[], bool], key: str) -> KBEntry | None:
+    """"Promote to knowledge base": one click opens the prefilled, editable form; the saved entry, else None.
+
+    Only a reviewed report can be promoted (``reviewed``); ``already`` says whether saving updates an entry.
+    """
+    open_key = f"{key}.open"
+    if not st.session_state.get(open_key):
+        if st.button("Promote to knowledge base", key=key, icon=":material/menu_book:", disabled=not reviewed,
+                     help="Save this incident as a past incident others can find." if reviewed
+                     else "Review the report first: accept or reject a hypothesis, or add a note."):
+            st.session_state[open_key] = True
+            st.rerun()
+        return None
+    st.markdown("##### Promote to knowledge base")
+    if already():
+        st.caption("This incident is already in the knowledge base; saving updates its entry.")
+    saved = entry_form(f"{key}.form", draft, submit="Save to knowledge base")
+    if st.button("Cancel", key=f"{key}.cancel"):
+        st.session_state.pop(open_key, None)
+        st.rerun()
+    if saved is not None:
+        st.session_state.pop(open_key, None)
+    return saved

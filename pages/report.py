@@ -3,11 +3,13 @@
 import streamlit as st
 
 from analysis.export import report_to_json, report_to_markdown
+from analysis.knowledge import draft_from_report, promoted_id
 from components import format as fmt
+from components import kb_view
 from components import report_view as view
 from components.errors import shown_errors
 from components.incident_header import INCIDENT, current_incident, go, header, no_incident_notice, show_flashes
-from components.resources import get_backend, get_knowledge, get_settings, get_store
+from components.resources import get_backend, get_kb, get_knowledge, get_settings, get_store
 from components.runs_view import payload_preview, pick_run, run_with_progress, runs_table
 from components.session_state import ui
 
@@ -99,6 +101,15 @@ else:
                        + (f" · {r.hypothesis_id}" if r.hypothesis_id else ""))
             if r.note:
                 st.text(r.note)
+        with shown_errors():  # promote a reviewed report to the knowledge base (prefilled, editable)
+            run_reviews = [r for r in reviews if r.run_id == run_id]
+            promoted = kb_view.promote(draft_from_report(incident, report, run_reviews), reviewed=bool(run_reviews),
+                                       already=lambda: bool(get_kb().existing_ids([promoted_id(incident.id)])),
+                                       key=f"report.promote.{run_id}")
+            if promoted is not None:
+                get_kb().upsert([promoted])
+                state.flash("success", f"Saved to the knowledge base as {promoted.id}.")
+                st.rerun()
         md = report_to_markdown(store.get_incident(incident.id), report, verdicts, reviews)
         c1, c2 = st.columns(2)
         c1.download_button("Export Markdown", md, file_name=f"{incident.id}-{run_id}.md", mime="text/markdown",

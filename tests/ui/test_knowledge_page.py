@@ -124,3 +124,42 @@ def test_bad_jsonl_line_is_refused_with_its_number(kb_env):
     assert any(e.startswith("bad.jsonl:") and "lines 2 (" in e and "nothing was imported" in e for e in errors), errors
     assert not [b for b in at.button if b.key == "kb.import.go"]
     assert stored().count() == 0
+
+
+def test_promote_a_reviewed_report_with_a_prefilled_editable_form(kb_env):
+    from datetime import datetime, timezone
+
+    from analysis.models import Hypothesis, IncidentInput, IncidentReport, RemediationStep
+    from analysis.store import Store
+
+    store = Store(Settings().data_dir)
+    inc = store.create_incident(IncidentInput(title="Checkout errors after deploy", services=["checkout"],
+                                              description="5xx on checkout from 09:10, pool timeouts"))
+    run = store.start_run(inc.id, "offline")
+    hyp = Hypothesis(id="h1", category="deployment_regression", service="checkout", confidence=0.8,
+                     statement="Release 2.4.1 shrank the DB pool", remediation=[RemediationStep(text="Roll back 2.4.1")])
+    store.finish_run(run.id, IncidentReport(incident_id=inc.id, run_id=run.id, created_at=datetime.now(timezone.utc),
+                                            hypotheses=[hyp]))
+    at = new_app()
+    at.query_params["incident"] = inc.id
+    at.switch_page("pages/report.py").run()
+    assert_clean(at)
+    key = f"report.promote.{run.id}"
+    assert at.button(key=key).disabled, "an unreviewed report cannot be promoted"
+    store.add_review(inc.id, verdict="accepted", run_id=run.id, hypothesis_id="h1")
+    at.run()
+    at.button(key=key).click().run()
+    assert_clean(at)
+    form = f"{key}.form"
+    assert at.text_input(key=f"{form}.title").value == "Checkout errors after deploy"
+    assert at.text_area(key=f"{form}.summary").value == "5xx on checkout from 09:10, pool timeouts"
+    assert at.text_area(key=f"{form}.root_cause").value == "Release 2.4.1 shrank the DB pool"
+    assert at.text_area(key=f"{form}.resolution").value == ""
+    assert at.selectbox(key=f"{form}.category").value == "deployment_regression"
+    at.text_area(key=f"{form}.resolution").input("Rolled back")
+    at.button(key=f"FormSubmitter:{form}-Save to knowledge base").click().run()
+    assert_clean(at)
+    [entry] = stored().all_entries()
+    assert entry.source == "promoted" and entry.id == f"inc-{inc.id}"
+    assert entry.resolution == "Rolled back" and entry.runbook == ["Roll back 2.4.1"]
+    assert entry.services == ["checkout"]
