@@ -18,7 +18,7 @@ from .catalogue import match_metric
 from .clocks import align_clocks
 from .confidence import INCONCLUSIVE_CONF, INCONCLUSIVE_SCORE, ConfidenceInputs, confidence, timing_factor
 from .entities import canonical, kind_of, pick_of_kind, resolve
-from .fleet import fleet_scores, incident_window, window_onset
+from .fleet import fleet_scores, incident_window, metric_window, window_onset
 from .graph import build_graph
 from .hypotheses import EXPLAINS, Candidate, EntityIndex, score_candidates
 from .models import EvidenceBundle, Observation, SupervisorResult
@@ -203,7 +203,7 @@ def _fleet_rerank(bundle: EvidenceBundle, obs: list[Observation], hyps: list[Hyp
     own history and their peers, see ``fleet``), and metric-only hypotheses are ordered by that abnormality."""
     if not hyps or not bundle.metrics:
         return
-    window = incident_window(list(bundle.logs), incident_anchor(obs))
+    window = incident_window(list(bundle.logs), None) or metric_window(list(bundle.metrics))
     ranked = fleet_scores(list(bundle.metrics), window)
     if not ranked or ranked[0][1] <= 0:
         return

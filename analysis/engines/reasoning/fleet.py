@@ -8,7 +8,9 @@ each metric across the peers (median/MAD), so a shift that every service shares 
 symptom) counts little and a service that alone departs from its past stands out.
 
 Only used when metrics cover at least ``MIN_FLEET`` services; the window comes from the logs (which
-usually start at the incident) or, failing that, the caller's anchor.
+usually start at the incident) or, without logs, from where one service stands out most (``metric_window``).
+Client-side latency (what a service waits for on its own calls) is inherited from its callees and left out;
+request-volume series (bytes, syscalls, ops) follow the callers' traffic and are weighted down.
 """
 
 from __future__ import annotations
@@ -46,6 +48,26 @@ def incident_window(logs: list[Any], anchor: datetime | None) -> tuple[datetime,
     if anchor is not None:
         return anchor, anchor + timedelta(minutes=5)
     return None
+
+
+def metric_window(metrics: list[Any], span_min: int = 3, history_min: int = 4) -> tuple[datetime, datetime] | None:
+    """Without logs: the ``span_min``-minute window (after ``history_min`` minutes of history) in which one
+    service stands out most from its peers (top score / runner-up), i.e. where the abnormality concentrates."""
+    starts = [_dt(_get(s, "start")) for ma in metrics for s in _get(ma, "series", None) or []]
+    ends = [_dt(_get(s, "end")) for ma in metrics for s in _get(ma, "series", None) or []]
+    starts, ends = [t for t in starts if t], [t for t in ends if t]
+    if not starts or not ends:
+        return None
+    t, last = min(starts) + timedelta(minutes=history_min), max(ends) - timedelta(minutes=1)
+    best: tuple[float, datetime] | None = None
+    while t <= last:
+        ranked = fleet_scores(metrics, (t, t + timedelta(minutes=span_min)))
+        if len(ranked) >= 2 and ranked[0][1] > 0:
+            ratio = ranked[0][1] / max(ranked[1][1], 1e-9)
+            if best is None or ratio > best[0]:
+                best = (ratio, t)
+        t += timedelta(minutes=1)
+    return (best[1], best[1] + timedelta(minutes=span_min)) if best else None
 
 
 def fleet_scores(metrics: list[Any], window: tuple[datetime, datetime] | None) -> list[tuple[str, float]]:
