@@ -64,6 +64,8 @@ def show_evidence(ref: EvidenceRef, artifacts: dict[str, Artifact], key: str) ->
         return
     if ref.kind == "log_lines" and ref.line_start:
         show_log_range(loaded_artifact(art).lines(), ref.line_start, ref.line_end or ref.line_start)
+        st.page_link("pages/logs.py", label="Open in the log explorer", icon=":material/article:",
+                     query_params={"incident": art.incident_id, "artifact": art.id, "line": str(ref.line_start)})
     elif ref.kind == "metric_window":
         table = metric_table(art)
         if table is not None:
