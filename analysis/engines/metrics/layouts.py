@@ -107,9 +107,13 @@ def _numeric_cells(col: pd.Series) -> tuple[np.ndarray, str, np.ndarray]:
         if not m or not m.group("num") or m.group("num") in "+-":
             ubad[i] = True
             continue
+        try:  # an exponent without a mantissa ('e5411...', e.g. hex ids) matches the pattern but is no number
+            uvals[i] = float(m.group("num").replace(" ", "").replace("_", ""))
+        except ValueError:
+            ubad[i] = True
+            continue
         unit = m.group("unit")
         units[unit] = units.get(unit, 0) + 1
-        uvals[i] = float(m.group("num").replace(" ", "").replace("_", ""))
     main_unit = max(units, key=units.get) if units else ""
     # scale SI-prefixed variants of the main unit ("kB" vs "MB") onto the main unit
     if len(units) > 1 and main_unit:

@@ -34,3 +34,12 @@ def test_cpu_jump_in_the_pod_file_is_detected():
     cpu = next(s for s in ma.series if s.name.startswith("CpuUsageRate"))
     assert cpu.labels.get("PodName") == "ts-demo-service-5f55b6cf68-77cfw"
     assert any(a.direction == "up" and a.start >= pd.Timestamp("2023-01-29 10:56:00", tz="UTC") for a in cpu.anomalies)
+
+
+def test_hex_ids_that_look_like_exponents_are_labels_not_a_crash():
+    data = ("Timestamp,TraceID,Value\n"
+            "2023-01-29T10:55:17Z,e541125179047969,1.0\n"
+            "2023-01-29T10:56:17Z,e541125179047970,2.0\n"
+            "2023-01-29T10:57:17Z,00f1,3.0\n").encode()
+    mt = load_metrics(data, "ids.csv")
+    assert len(mt.frame) == 3
