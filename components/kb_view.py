@@ -26,7 +26,8 @@ def _split(text: str, sep: str = ",") -> list[str]:
     return [p.strip() for p in (text or "").split(sep) if p.strip()]
 
 
-def _day(d: date | None, end: bool = False) -> datetime | None:
+def day_bound(d: date | None, end: bool = False) -> datetime | None:
+    """A picked day as a UTC datetime: its first instant, or its last with ``end``; None stays None."""
     if d is None:
         return None
     return datetime.combine(d, time.max if end else time.min, tzinfo=timezone.utc)
@@ -66,9 +67,9 @@ def entry_form(key: str, entry: KBEntry | None = None, *, submit: str = "Save en
     data.update(title=title, summary=summary, root_cause=root_cause, category=category,
                 services=_split(services), tags=_split(tags), resolution=resolution,
                 runbook=_split(runbook, "\n"),
-                started_at=e.started_at if keep_time else _day(started),
+                started_at=e.started_at if keep_time else day_bound(started),
                 resolved_at=e.resolved_at if entry is not None and e.resolved_at and e.resolved_at.date() == resolved
-                else _day(resolved))
+                else day_bound(resolved))
     data["id"] = e.id if entry is not None else entry_id_for(title.strip(), summary.strip())
     try:
         return KBEntry(**data)

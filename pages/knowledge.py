@@ -11,16 +11,17 @@ from components.resources import get_kb
 from components.session_state import ui
 
 PAGE_SIZE = 25
+PICK_LIMIT = 1000  # above this many entries, the entry to edit is typed by id
 state = ui()
 st.title("Knowledge base", anchor=False)
 show_flashes(state)
-kb = None
+kb, total = None, 0
 with shown_errors():
     kb = get_kb()
+    total = kb.count()
 if kb is None:
     st.stop()
 ss = st.session_state
-total = kb.count()
 st.caption(f"{total} past incidents and postmortems · searched by meaning and by words · "
            f"embedder {view.fmt.md(kb.embedder.id)}")
 
@@ -60,16 +61,17 @@ with search:
     if query.strip():
         with shown_errors():
             results = kb.search(query, k=int(k), category=category, service=service.strip() or None,
-                                tag=tag.strip() or None, since=view._day(since), until=view._day(until, end=True))
+                                tag=tag.strip() or None, since=view.day_bound(since), until=view.day_bound(until, end=True))
             if not results:
                 st.info("Nothing matched; loosen the filters or describe the incident differently.")
             view.hits(results)
 
 with edit:
-    ids = [e.id for e in kb.list(limit=max(total, 1))] if total <= 5000 else []
-    target = st.selectbox("Entry", ids, index=None, key="kb.edit.id", placeholder="New entry",
+    titles = {e.id: e.title for e in kb.list(limit=max(total, 1))} if total <= PICK_LIMIT else {}
+    target = st.selectbox("Entry", list(titles), index=None, key="kb.edit.id", placeholder="New entry",
+                          format_func=lambda i: f"{i} · {titles.get(i, '')}",
                           help="Pick an entry to edit or delete; leave empty to add a new one.")
-    if total > 5000:
+    if total > PICK_LIMIT:
         target = st.text_input("Entry id to edit", key="kb.edit.typed").strip() or None
     entry = kb.get(target) if target else None
     if target and entry is None:
@@ -130,8 +132,8 @@ with imports:
                 done(f"Imported {n} entries ({len(parsed) - len(existing)} new, {len(existing)} updated).")
 
 with dups:
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    threshold = c1.slider("Similarity at least", 0.80, 1.0, 0.92, 0.01, key="kb.dup.threshold")
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    threshold = c1.slider("Similarity at least", 0.80, 1.0, 0.90, 0.01, key="kb.dup.threshold")
     if c2.button("Find near-duplicates", key="kb.dup.find", icon=":material/content_copy:", width="stretch"):
         with shown_errors():
             ss["kb.dup.pairs"] = kb.near_duplicates(threshold)[:50]

@@ -163,3 +163,24 @@ def test_promote_a_reviewed_report_with_a_prefilled_editable_form(kb_env):
     assert entry.source == "promoted" and entry.id == f"inc-{inc.id}"
     assert entry.resolution == "Rolled back" and entry.runbook == ["Roll back 2.4.1"]
     assert entry.services == ["checkout"]
+
+
+def test_near_duplicates_are_found_and_merged(kb_env):
+    from analysis.knowledge import KBEntry
+
+    text = "Checkout returned 5xx because the database connection pool was exhausted after the deploy"
+    stored().upsert([KBEntry(id="a", title="Checkout pool exhausted", summary=text, services=["checkout"]),
+                     KBEntry(id="b", title="Checkout pool exhausted", summary=text, tags=["hikari"],
+                             resolution="Rolled back"),
+                     KBEntry(id="c", title="Certificate expired on edge", summary="TLS handshakes failed")])
+    at = open_page()
+    at.slider(key="kb.dup.threshold").set_value(0.8)
+    at.button(key="kb.dup.find").click().run()
+    assert [b.key for b in at.button if b.key and b.key.startswith("kb.dup.0.")] == ["kb.dup.0.keep.a", "kb.dup.0.keep.b"]
+    assert_clean(at)
+    at.button(key="kb.dup.0.keep.a").click().run()
+    assert_clean(at)
+    assert sorted(e.id for e in stored().all_entries()) == ["a", "c"]
+    merged = stored().get("a")
+    assert merged.tags == ["hikari"] and merged.resolution == "Rolled back" and merged.services == ["checkout"]
+    assert any("Merged b into a" in s for s in texts(at, "success"))
