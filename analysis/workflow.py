@@ -103,7 +103,8 @@ def read_paths(paths: Sequence[str | Path], settings: Settings) -> tuple[Inciden
                 dirs.sort()
                 for n in sorted(names):
                     fp = Path(root) / n
-                    rel = fp.relative_to(p).as_posix()
+                    # keep the given folder's own name: `analyze case/log case/metric` still says which is which
+                    rel = (Path(p.resolve().name) / fp.relative_to(p)).as_posix()
                     if n in _SKIP_NAMES or n.startswith("."):
                         continue
                     if n == "incident.json" and Path(root) == p:

@@ -84,3 +84,15 @@ def test_python_dash_m_entry_point_exit_code(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "analysis", "analyze", str(empty)], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr.strip().startswith("error:") and "Traceback" not in proc.stderr
+
+
+def test_folder_names_given_directly_still_classify_their_files(tmp_path, settings):
+    from analysis.ingest.prepare import prepare_files
+    from analysis.workflow import read_paths
+
+    logs = tmp_path / "case" / "log"
+    logs.mkdir(parents=True)
+    (logs / "app_log.csv").write_text("Timestamp,Log\n2024-01-01T00:00:00Z,hello\n")
+    _inc, files = read_paths([logs], settings)
+    assert files[0][0] == "log/app_log.csv"
+    assert prepare_files(files, settings).files[0].kind.value == "log"  # the folder wins over the .csv ending
