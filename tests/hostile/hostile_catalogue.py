@@ -88,9 +88,6 @@ XSS = ["<script>window.__pwned=1;alert(1)</script>", "<img src=x onerror=\"windo
        "{{7*7}} ${7*7} <svg onload=alert(1)>", "=HYPERLINK(\"http://evil\",\"x\") +cmd|' /C calc'!A0 @SUM(1) -2+3"]
 
 
-LONG_LINE_BUG = ("owner: logs engine: masking regex (_MASK_RX in engines/logs/masking.py) is quadratic in line "
-                 "length: 10,000 characters cost 0.5 s CPU, 200,000 ~200 s, a 2 MB line hours")
-
 
 def _cases() -> list[Case]:
     c: list[Case] = []
@@ -129,10 +126,9 @@ def _cases() -> list[Case]:
     add(Case("nul_padded_tail", "text", one("app.log", lambda: LOG() + b"\x00" * 4096), A, "NUL", ("log",)))
     add(Case("nul_padded_middle", "text", one("app.log", lambda: LOG() + b"\x00" * 20000 + LOG()), A, "NUL", ("log",)))
     add(Case("long_line_200k", "text", one("app.log", lambda: b.log_bytes(extra=[
-        "2024-03-01T10:02:30Z ERROR web payload=" + "x" * 200_000])), A, "longer than", ("log",),
-             xfail=LONG_LINE_BUG, hangs=True))
+        "2024-03-01T10:02:30Z ERROR web payload=" + "x" * 200_000])), A, "longer than", ("log",)))
     add(Case("one_huge_line_2mb", "text", one("app.log", lambda: b"2024-03-01T10:00:00Z ERROR " + b"A" * (2 << 20)),
-             A, "longer than", ("log",), xfail=LONG_LINE_BUG, hangs=True))
+             A, "longer than", ("log",)))
     add(Case("no_timestamps", "text", one("app.log", lambda: "\n".join(
         f"worker {i % 4} {'ERROR connection refused' if i % 10 == 0 else 'INFO processed batch'} id={i}"
         for i in range(80)).encode()), A, "80 lines", ("log",)))

@@ -45,8 +45,13 @@ _TOKEN_CACHE: dict[str, str] = {}
 _TOKEN_CACHE_MAX = 200_000
 
 
+#: A whitespace-free run longer than this is data (a payload, a blob), never template text; masking it
+#: whole also keeps the regexes' cost linear in line length (their backtracking is quadratic per token).
+MAX_TOKEN_CHARS = 256
+
+
 def _mask_token(tok: str) -> str:
-    if tok.isdigit():
+    if tok.isdigit() or len(tok) > MAX_TOKEN_CHARS:
         return WILDCARD
     key, eq, value = tok.partition("=")
     if eq and key and value and "=" not in value and key.replace("_", "").replace(".", "").isalnum():
