@@ -153,7 +153,7 @@ def promote(draft: KBEntry, *, reviewed: bool, already: Callable[[], bool], key:
             st.session_state[open_key] = True
             st.rerun()
         return None
-    st.markdown("##### Promote to knowledge base")
+    st.subheader("Promote to knowledge base", anchor=False)
     if already():
         st.caption("This incident is already in the knowledge base; saving updates its entry.")
     saved = entry_form(f"{key}.form", draft, submit="Save to knowledge base")
