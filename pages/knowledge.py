@@ -85,7 +85,7 @@ with edit:
             kb.upsert([saved])
             if entry is None:
                 ss["kb.new.nonce"] = nonce + 1
-            done(f"Entry {saved.id} {'updated' if existed else 'added'}.")
+            done(f"Entry {view.fmt.md(saved.id)} {'updated' if existed else 'added'}.")
     if entry is not None:
         if ss.get("kb.confirm_delete") != entry.id:
             if st.button("Delete entry", key="kb.delete", icon=":material/delete:"):
@@ -100,7 +100,7 @@ with edit:
                     kb.delete(entry.id)
                     ss.pop("kb.confirm_delete", None)
                     ss.pop("kb.edit.id", None)
-                    done(f"Entry {entry.id} deleted.")
+                    done(f"Entry {view.fmt.md(entry.id)} deleted.")
             if c2.button("Cancel", key="kb.delete.no", width="stretch"):
                 ss.pop("kb.confirm_delete", None)
                 st.rerun()
@@ -145,7 +145,7 @@ with dups:
         with shown_errors():
             kb.merge(keep_id, drop_id)
             ss["kb.dup.pairs"] = [p for p in pairs if drop_id not in p[:2]]
-            done(f"Merged {drop_id} into {keep_id}.")
+            done(f"Merged {view.fmt.md(drop_id)} into {view.fmt.md(keep_id)}.")
 
     for n, (a_id, b_id, sim) in enumerate(pairs or []):
         a, b = kb.get(a_id), kb.get(b_id)

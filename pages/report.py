@@ -108,7 +108,7 @@ else:
                                        key=f"report.promote.{run_id}")
             if promoted is not None:
                 get_kb().upsert([promoted])
-                state.flash("success", f"Saved to the knowledge base as {promoted.id}.")
+                state.flash("success", f"Saved to the knowledge base as {fmt.md(promoted.id)}.")
                 st.rerun()
         md = report_to_markdown(store.get_incident(incident.id), report, verdicts, reviews)
         c1, c2 = st.columns(2)
