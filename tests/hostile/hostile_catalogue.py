@@ -303,9 +303,7 @@ def _cases() -> list[Case]:
         header="timestamp{d}temp_\xb0C{d}p99_\xb5s").encode("latin-1")), A, "", ("metrics",)))
     add(Case("csv_ragged_rows", "csv", one("metrics.csv", lambda: (b.csv_text() + "2024-03-01T11:31:00Z,40.0\n"
                                                                    "2024-03-01T11:32:00Z,41.0,130.0,extra\n").encode()),
-             A, "", ("metrics",), xfail="owner: metrics engine: reader refuses a row with more fields than the "
-                                       "header ('Row 93 ... has 4 fields'); ragged rows should be padded/trimmed "
-                                       "with a note"))
+             A, "", ("metrics",)))
     add(Case("csv_quoted_newlines", "csv", one("metrics.csv", lambda: ("timestamp,note,cpu_pct\n" + "".join(
         f'{iso(t)},"line one\nline two, with comma",{cpu:.1f}\n' for t, cpu, _ in b.metric_rows())).encode()), A,
              "", ("metrics",)))
@@ -349,8 +347,7 @@ def _cases() -> list[Case]:
         delim=";", decimal=",", newline="\r\n", header="Zeit{d}CPU %{d}Latenz ms",
         time_fmt=lambda t: t.strftime("%d.%m.%Y %H:%M:%S"))), A, "2 series", ("metrics",)))
     add(Case("csv_short_headers", "csv", one("m.csv", lambda: b.csv_bytes(header="time{d}cpu{d}lat")), A, "2 series",
-             ("metrics",), xfail="owner: metrics engine: a plain wide CSV 'time,cpu,lat' is read as a long table "
-                                 "with 10 series (the cpu column's few distinct values are taken as series labels)"))
+             ("metrics",)))
     add(Case("csv_us_dates", "csv", one("m.csv", lambda: b.csv_bytes(
         time_fmt=lambda t: t.strftime("%m/%d/%Y %I:%M %p"))), A, "2 series", ("metrics",)))
 

@@ -169,8 +169,9 @@ def _classify(frame: pd.DataFrame, time_col: str) -> tuple[dict[str, np.ndarray]
                 bad_info[c] = (int(bad.sum()), first, str(col.iloc[first]))
         else:
             labels.append(c)
-    # integer label columns (le, code, cpu ...) are labels only when another column holds the values
-    if labelish and any(c not in labelish for c in numeric):
+    # integer label columns (le, code, cpu ...) are labels only when another column holds the values and
+    # timestamps repeat (one row per label set); with one row per timestamp there is nothing to split
+    if labelish and any(c not in labelish for c in numeric) and frame[time_col].duplicated().any():
         for c in labelish:
             numeric.pop(c)
             labels.append(c)

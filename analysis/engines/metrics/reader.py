@@ -127,10 +127,10 @@ def read_table(data: bytes, name: str) -> RawTable:
         notes.append(f"skipped {header_idx} preamble line(s) before the header")
     opts = dict(sep=delim, decimal=decimal, skiprows=skip, skip_blank_lines=True, engine="c", low_memory=False,
                 thousands=None, skipinitialspace=True)
-    frame = _read(data, name, encoding, skip, opts, nrows=2000)
+    frame = _read(data, name, encoding, skip, opts, nrows=2000, notes=notes)
     text_cols = {c: "category" for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c].dtype)}
     if len(frame) >= 2000:
-        frame = _read(data, name, encoding, skip, {**opts, "dtype": text_cols})
+        frame = _read(data, name, encoding, skip, {**opts, "dtype": text_cols}, notes=notes)
     frame.columns = [str(c).strip() for c in frame.columns]
     if decimal == ",":
         notes.append("read decimal commas")
@@ -139,7 +139,8 @@ def read_table(data: bytes, name: str) -> RawTable:
     return RawTable(frame=frame, delimiter=delim, decimal=decimal, header_line=skip, notes=notes)
 
 
-def _read(data: bytes, name: str, encoding: str, skip: int, opts: dict, nrows: int | None = None) -> pd.DataFrame:
+def _read(data: bytes, name: str, encoding: str, skip: int, opts: dict, nrows: int | None = None,
+          notes: list[str] | None = None) -> pd.DataFrame:
     for enc in (encoding, "latin-1"):
         try:
             return pd.read_csv(io.BytesIO(data), encoding=enc, nrows=nrows, **opts)
@@ -149,6 +150,12 @@ def _read(data: bytes, name: str, encoding: str, skip: int, opts: dict, nrows: i
             m = re.search(r"line (\d+), saw (\d+)", str(exc))
             m2 = re.search(r"Expected (\d+) fields", str(exc))
             if m and m2:
+                ragged = _read_ragged(data, enc, nrows, opts, int(m2.group(1)))
+                if ragged is not None:
+                    frame, trimmed = ragged
+                    if notes is not None and trimmed:
+                        notes.append(f"{trimmed} row(s) had more fields than the header; the extra fields were dropped")
+                    return frame
                 raise IngestError(f"Row {int(m.group(1)) + skip} of {name} has {m.group(2)} fields where the header "
                                   f"has {m2.group(1)}; fix that row or re-export the file.") from exc
             raise IngestError(f"{name} is not a readable CSV table ({str(exc).splitlines()[0]}); "
@@ -157,3 +164,20 @@ def _read(data: bytes, name: str, encoding: str, skip: int, opts: dict, nrows: i
             raise IngestError(f"The metrics file {name} has no columns; expected a header line with a time "
                               f"column.") from exc
     raise IngestError(f"{name} is not valid UTF-8 or Latin-1 text; re-export the metrics as a UTF-8 CSV.")
+
+
+def _read_ragged(data: bytes, enc: str, nrows: int | None, opts: dict, width: int) -> tuple[pd.DataFrame, int] | None:
+    """Re-read with the python parser, trimming rows that carry more fields than the header (Excel exports)."""
+    trimmed = [0]
+
+    def trim(fields: list[str]) -> list[str]:
+        trimmed[0] += 1
+        return fields[:width]
+
+    py_opts = {k: v for k, v in opts.items() if k not in ("low_memory", "engine")}
+    try:
+        frame = pd.read_csv(io.BytesIO(data), encoding=enc, nrows=nrows, engine="python", on_bad_lines=trim,
+                            index_col=False, **py_opts)
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError):
+        return None
+    return frame, trimmed[0]

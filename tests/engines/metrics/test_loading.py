@@ -98,7 +98,6 @@ def test_repairs_are_noted():
     ("bad_empty.csv", "is empty"),
     ("bad_no_time.csv", "No time column"),
     ("bad_no_numeric.csv", "No numeric column"),
-    ("bad_ragged.csv", "Row 3"),
     ("bad_timestamps.csv", "Row 2"),
 ])
 def test_bad_files_give_one_clear_sentence(name, phrase):
@@ -107,6 +106,21 @@ def test_bad_files_give_one_clear_sentence(name, phrase):
     msg = str(exc.value)
     assert phrase in msg and name in msg
     assert "\n" not in msg and msg.endswith(".") and msg.count(". ") == 0
+
+
+def test_ragged_rows_are_trimmed_with_a_note():
+    table = load("bad_ragged.csv")  # row 3 has two extra fields (an Excel export with a stray column)
+    assert table.frame["value"].tolist() == [1.0, 2.0, 3.0]
+    assert any("more fields than the header" in n for n in table.notes)
+
+
+def test_one_row_per_timestamp_means_no_label_columns():
+    data = b"time,cpu,lat\n" + b"".join(f"2024-03-01T11:{i:02d}:00Z,{40 + i % 3}.0,{100 + i}.0\n".encode()
+                                       for i in range(30))
+    assert sorted(load_metrics(data, "m.csv").frame["series"].unique()) == ["cpu", "lat"]
+    per_cpu = b"time,cpu,value\n" + b"".join(f"2024-03-01T11:{i:02d}:00Z,{c},{i}.0\n".encode()
+                                             for i in range(30) for c in (0, 1))
+    assert sorted(load_metrics(per_cpu, "m.csv").frame["series"].unique()) == ['value{cpu="0"}', 'value{cpu="1"}']
 
 
 def test_binary_is_refused():
