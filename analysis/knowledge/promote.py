@@ -20,7 +20,7 @@ _SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
 def promoted_id(incident_id: str) -> str:
     """The knowledge-base id an incident is promoted under (promoting again updates it)."""
-    return f"inc-{incident_id}"
+    return incident_id if incident_id.startswith("inc-") else f"inc-{incident_id}"
 
 
 def _chosen(report: IncidentReport, reviews: Iterable[Review]) -> Hypothesis | None:

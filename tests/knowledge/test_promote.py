@@ -63,3 +63,10 @@ def test_similar_incidents_finds_past_match_and_skips_its_own_promoted_entry(kb)
     assert [s.entry_id for s in similar][0] == "pm-oom"
     assert "inc-I-42" not in [s.entry_id for s in similar]
     assert similar[0].resolution == "Rolled back to 4.1 and bounded the cache size." and similar[0].reason
+
+
+def test_promoted_id_is_the_incident_id_without_doubling():
+    from analysis.knowledge.promote import promoted_id
+
+    assert promoted_id("inc-88895d93fa") == "inc-88895d93fa"
+    assert promoted_id("42") == "inc-42"
