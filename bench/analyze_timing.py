@@ -1,14 +1,21 @@
-"""Time the offline ``analyze`` pipeline on every folder of ../shared/scenarios (skips when absent).
+"""Time and score the offline ``analyze`` pipeline (the product path, as the CLI runs it) on every
+folder of ../shared/scenarios; skips when absent.
 
-Writes bench/results/analyze_timing.md and prints the table. Run: python bench/analyze_timing.py
+Scoring follows ../shared/scenarios/README.md: top-1 / top-3 category (category or a secondary
+category), culprit of the top hypothesis (name or alias, case-insensitive), onset error in minutes
+(a missing onset is a miss). bench/scenarios_bench.py scores the reasoning engine alone, with its
+baseline; this script checks that the assembled product gives the same answers.
+Writes bench/results/analyze_timing.md. Run: python bench/analyze_timing.py
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,17 +40,32 @@ def main() -> int:
         wall = time.perf_counter() - t0
         truth = json.loads((folder / "truth.json").read_text())
         top = report.top
+        ok_cats = {truth["category"], *truth.get("secondary_categories", [])}
+        names = {n.lower() for n in [truth["culprit_service"], *truth.get("culprit_aliases", [])]}
+        onset_err = None
+        if top and top.onset:
+            t_on = datetime.fromisoformat(truth["onset"].replace("Z", "+00:00"))
+            onset_err = abs((top.onset - t_on).total_seconds()) / 60
         rows.append((folder.name, len(files), size / 2**20, wall, report.timings,
-                     top.category.value if top else "-", truth["category"]))
+                     top.category.value if top else "-", truth["category"],
+                     bool(top and top.category.value in ok_cats),
+                     any(h.category.value in ok_cats for h in report.hypotheses[:3]),
+                     bool(top and (top.service or "").lower() in names), onset_err))
     lines = ["## Offline `analyze` timing on ../shared/scenarios", "",
-             f"Machine: {len(__import__('os').sched_getaffinity(0))} cores. One run each, wall clock incl. parsing.", "",
-             "| scenario | files | MB | seconds | log | metrics | vision | supervisor | top category | truth |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
-    for name, n, mb, wall, t, top, truth in rows:
+             f"Machine: {len(os.sched_getaffinity(0))} cores. One run each, wall clock incl. parsing.", "",
+             "| scenario | files | MB | seconds | log | metrics | vision | supervisor | top category | truth | culprit ok | onset error (min) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for name, n, mb, wall, t, top, truth, _c1, _c3, cul, err in rows:
         lines.append(f"| {name} | {n} | {mb:.1f} | {wall:.2f} | {t.get('log', 0):.2f} | {t.get('metrics', 0):.2f} | "
-                     f"{t.get('vision', 0):.2f} | {t.get('supervisor', 0):.2f} | {top} | {truth} |")
+                     f"{t.get('vision', 0):.2f} | {t.get('supervisor', 0):.2f} | {top} | {truth} | "
+                     f"{'yes' if cul else 'NO'} | {'-' if err is None else f'{err:.1f}'} |")
     walls = [r[3] for r in rows]
-    lines += ["", f"Median {statistics.median(walls):.2f} s, max {max(walls):.2f} s.", ""]
+    errs = sorted(r[10] if r[10] is not None else float("inf") for r in rows)
+    lines += ["", f"Product path: top-1 category {sum(r[7] for r in rows)}/{len(rows)}, top-3 "
+                  f"{sum(r[8] for r in rows)}/{len(rows)}, culprit {sum(r[9] for r in rows)}/{len(rows)}, "
+                  f"median onset error {statistics.median(errs):.2f} min.",
+              f"Wall time (log, metrics and vision agents run concurrently): median {statistics.median(walls):.2f} s, "
+              f"max {max(walls):.2f} s; load average at the end {os.getloadavg()[0]:.1f}.", ""]
     text = "\n".join(lines)
     (REPO / "bench" / "results").mkdir(parents=True, exist_ok=True)
     (REPO / "bench" / "results" / "analyze_timing.md").write_text(text)

@@ -2,9 +2,45 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from analysis.agents.base import AgentContext
 from analysis.errors import WorkbenchError
 from analysis.models import AgentReport, ArtifactKind, Gap
+
+_TAIL_LINES = 400
+
+
+def reference_date(ctx: AgentContext) -> date | None:
+    """The date at the end of the incident's data (latest metric point, else latest log timestamp).
+
+    A dashboard's time axis usually prints only clock times; this date anchors them. It is read from
+    the artifacts themselves (cheaply: metric CSVs are small, logs only at their tail), so the vision
+    agent needs no other agent's output and can run beside them.
+    """
+    latest: datetime | None = None
+    for art in ctx.of_kind(ArtifactKind.metrics):
+        try:
+            from analysis.engines.metrics import load_metrics
+
+            ts = load_metrics(art.payload(), art.name).frame["timestamp"]
+            if len(ts):
+                end = ts.max().to_pydatetime()
+                latest = end if latest is None or end > latest else latest
+        except WorkbenchError:
+            continue
+    if latest is None:
+        from analysis.engines.logs import iter_records
+
+        for art in ctx.of_kind(ArtifactKind.log):
+            try:
+                stamps = [r.timestamp for r in iter_records(art.lines()[-_TAIL_LINES:], art.name) if r.timestamp]
+            except WorkbenchError:
+                continue
+            if stamps:
+                end = max(stamps)
+                latest = end if latest is None or end > latest else latest
+    return latest.date() if latest is not None else None
 
 
 class VisionAgent:
@@ -18,13 +54,14 @@ class VisionAgent:
         report = AgentReport(agent="vision")
         outputs = []
         shots = ctx.of_kind(ArtifactKind.screenshot)
+        ref_date = reference_date(ctx) if shots else None
         if not shots:
             report.gaps.append(Gap(what="screenshots", why="no dashboard screenshot was uploaded",
                                    would_settle="a dashboard screenshot of the affected service (optional)"))
         for i, art in enumerate(shots, 1):
             ctx.progress("vision", f"{art.name} ({i}/{len(shots)}): OCR and chart reading")
             try:
-                reading = read_screenshot(art.image(), artifact_id=art.id, name=art.name)
+                reading = read_screenshot(art.image(), artifact_id=art.id, name=art.name, reference_date=ref_date)
             except WorkbenchError as exc:
                 report.gaps.append(Gap(what=f"screenshot {art.name}", why=str(exc),
                                        would_settle="a PNG or JPEG export of the dashboard"))
