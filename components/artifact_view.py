@@ -16,6 +16,7 @@ from components import format as fmt
 from components.charts import metric_figure
 from components.log_view import browse_log, show_log_range
 from components.resources import loaded_artifact
+from components.screenshot_view import screenshot_reading
 
 KIND_ICONS = {"log": ":material/description:", "metrics": ":material/show_chart:",
               "screenshot": ":material/image:", "note": ":material/sticky_note_2:", "alert": ":material/notifications:"}
@@ -51,6 +52,7 @@ def preview(artifact: Artifact, key: str) -> None:
     elif artifact.kind == ArtifactKind.screenshot:
         img = loaded_artifact(artifact).image()
         st.image(img, caption=f"{fmt.md(artifact.name)} — {img.width} × {img.height} px")
+        screenshot_reading(artifact, key=key)
 
 
 def show_evidence(ref: EvidenceRef, artifacts: dict[str, Artifact], key: str) -> None:
