@@ -372,9 +372,7 @@ def _cases() -> list[Case]:
     add(Case("png_palette", "image", one("panel.png", lambda: b.image_bytes("PNG", "P")), A, "png", ("screenshot",)))
     add(Case("png_palette_transparency", "image", one("panel.png", lambda: b.image_bytes("PNG", "P", transparency=0)),
              A, "transparency", ("screenshot",)))
-    add(Case("png_1bit", "image", one("panel.png", lambda: b.image_bytes("PNG", "1")), A, "png", ("screenshot",),
-             xfail="owner: vision engine: layout.find_text_boxes takes ~25 s CPU (minutes under load) on a 480x300 "
-                   "dithered 1-bit PNG", hangs=True))
+    add(Case("png_1bit", "image", one("panel.png", lambda: b.image_bytes("PNG", "1")), A, "png", ("screenshot",)))
     add(Case("png_grey_la", "image", one("panel.png", lambda: b.image_bytes("PNG", "LA")), A, "transparency",
              ("screenshot",)))
     add(Case("png_tiny_1x1", "image", one("dot.png", lambda: b.image_bytes("PNG", size=(1, 1))), R, "only 1x1"))

@@ -155,6 +155,11 @@ def text_mask(px: Pixels, region: Box, bg_level: float) -> np.ndarray:
     return (diff >= 45) & (ch <= 28) & (ch <= 0.3 * diff)
 
 
+#: More glyph-sized components than this in one region is noise (a dithered or photographic image);
+#: a dense 1600x900 dashboard has a few thousand.
+MAX_GLYPHS = 12_000
+
+
 def find_text_boxes(px: Pixels, region: Box, margin: int = 3) -> list[Box]:
     """Text-line boxes inside ``region`` (image coordinates), from glyph components grouped into lines."""
     bg = dominant_level(px.lum[region.y0:region.y1, region.x0:region.x1])
@@ -179,6 +184,8 @@ def find_text_boxes(px: Pixels, region: Box, margin: int = 3) -> list[Box]:
         glyphs.append((xs.start, ys.start, xs.stop, ys.stop))
     if not glyphs:
         return []
+    if len(glyphs) > MAX_GLYPHS:
+        return []  # dithering, photo grain or noise, not text: grouping it would cost minutes for nothing
     g = np.array(glyphs, dtype=np.int32)
     order = np.argsort(g[:, 0], kind="stable")
     g = g[order]
