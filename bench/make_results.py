@@ -16,7 +16,11 @@ def main() -> None:
     files = {p.stem: p for p in (HERE / "results").glob("*.md")}
     for name in ORDER + sorted(set(files) - set(ORDER)):
         if name in files:
-            parts += [files[name].read_text().strip(), ""]
+            text = files[name].read_text().strip()
+            if not text.startswith("# "):
+                text = f"# {name}\n\n" + text
+            # each file's headings sit one level below this document's title
+            parts += ["\n".join("#" + ln if ln.startswith("#") else ln for ln in text.splitlines()), ""]
     (HERE / "RESULTS.md").write_text("\n".join(parts))
 
 
