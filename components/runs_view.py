@@ -15,6 +15,15 @@ from analysis.workflow import run_stored_analysis
 from components import format as fmt
 
 AGENT_LABELS = {"log": "Log agent", "metrics": "Metrics agent", "vision": "Vision agent", "supervisor": "Supervisor"}
+CANCEL_KEY = "analysis.cancel"
+
+
+def is_cancel_click(exc: BaseException) -> bool:
+    """True when a rerun request was caused by the "Cancel analysis" button (its trigger is set)."""
+    data = getattr(exc, "rerun_data", None)
+    widgets = getattr(getattr(data, "widget_states", None), "widgets", None) or []
+    return any(w.id.endswith(CANCEL_KEY) and w.WhichOneof("value") == "trigger_value" and w.trigger_value
+               for w in widgets)
 
 
 def run_with_progress(store: Store, incident_id: str, settings: Settings, *, backend: Any = None,
@@ -22,13 +31,18 @@ def run_with_progress(store: Store, incident_id: str, settings: Settings, *, bac
     """Run and store an analysis inside an ``st.status`` that shows each agent as it works.
 
     A click or page change during the run would stop the script at the next progress line and lose
-    the run; instead the request is held until the analysis is stored, then obeyed.
+    the run; instead the request is held until the analysis is stored, then obeyed. The "Cancel
+    analysis" button is the exception: it stops the run at the next agent boundary (the run is
+    stored as cancelled, earlier runs and artifacts are untouched).
     """
     finished: set[str] = set()
     deferred: list[ScriptControlException] = []
     bar = st.progress(0.0, text="Starting the agents…")
     with st.container(key=f"analysis.progress.{len(store.list_runs(incident_id))}"), \
             st.status("Analysing…", expanded=True) as status:
+        st.button("Cancel analysis", key=CANCEL_KEY, icon=":material/stop_circle:",
+                  help="Stops at the next agent boundary; the run is kept as cancelled.")
+
         def progress(agent: str, message: str) -> None:
             if deferred:
                 return
@@ -49,10 +63,12 @@ def run_with_progress(store: Store, incident_id: str, settings: Settings, *, bac
 
         try:
             run, report = run_stored_analysis(store, incident_id, settings, backend=backend, knowledge=knowledge,
-                                              progress=progress)
+                                              progress=progress,
+                                              cancelled=lambda: bool(deferred) and is_cancel_click(deferred[0]))
         except BaseException:
-            if not deferred:
-                status.update(label="Analysis failed", state="error")
+            if deferred:
+                raise deferred[0]  # cancelled (or stopped): the run is stored as such; obey the click
+            status.update(label="Analysis failed", state="error")
             raise
         if deferred:
             raise deferred[0]  # now obey the click (the run is stored)

@@ -60,3 +60,15 @@ def test_progress_lines_name_each_agent(settings):
     analyze(IncidentInput(title="t"), [], settings=settings, agents=[Boom(), Proposer()],
             progress=lambda a, m: seen.append((a, m)), clock=lambda: datetime(2025, 1, 1, tzinfo=timezone.utc))
     assert ("log", "started") in seen and ("supervisor", "started") in seen
+
+
+def test_cancel_stops_at_an_agent_boundary_and_the_run_is_kept_as_cancelled(store, settings):
+    import pytest
+
+    from analysis.errors import AnalysisError
+    from analysis.workflow import run_stored_analysis
+
+    inc = store.create_incident(IncidentInput(title="t"))
+    with pytest.raises(AnalysisError, match="cancelled"):
+        run_stored_analysis(store, inc.id, settings, cancelled=lambda: True)
+    assert [r.status for r in store.list_runs(inc.id)] == ["cancelled"]
