@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pandas as pd
@@ -17,13 +18,25 @@ from components import format as fmt
 AGENT_LABELS = {"log": "Log agent", "metrics": "Metrics agent", "vision": "Vision agent", "supervisor": "Supervisor"}
 CANCEL_KEY = "analysis.cancel"
 
+# Streamlit stops a running script when the user clicks anything and starts a new run at once
+# (runner.fastReruns); the running analysis keeps going in its own thread. The Cancel button's
+# callback runs in that new run and leaves a request here, which the analysis polls between agents.
+_cancel_lock = threading.Lock()
+_cancel_requests: set[str] = set()
 
-def is_cancel_click(exc: BaseException) -> bool:
-    """True when a rerun request was caused by the "Cancel analysis" button (its trigger is set)."""
-    data = getattr(exc, "rerun_data", None)
-    widgets = getattr(getattr(data, "widget_states", None), "widgets", None) or []
-    return any(w.id.endswith(CANCEL_KEY) and w.WhichOneof("value") == "trigger_value" and w.trigger_value
-               for w in widgets)
+
+def request_cancel(incident_id: str) -> None:
+    """Ask the running analysis of ``incident_id`` to stop at its next agent boundary."""
+    with _cancel_lock:
+        _cancel_requests.add(incident_id)
+
+
+def cancel_requested(incident_id: str, *, clear: bool = False) -> bool:
+    with _cancel_lock:
+        found = incident_id in _cancel_requests
+        if clear:
+            _cancel_requests.discard(incident_id)
+        return found
 
 
 def run_with_progress(store: Store, incident_id: str, settings: Settings, *, backend: Any = None,
@@ -40,8 +53,9 @@ def run_with_progress(store: Store, incident_id: str, settings: Settings, *, bac
     bar = st.progress(0.0, text="Starting the agents…")
     with st.container(key=f"analysis.progress.{len(store.list_runs(incident_id))}"), \
             st.status("Analysing…", expanded=True) as status:
-        st.button("Cancel analysis", key=CANCEL_KEY, icon=":material/stop_circle:",
-                  help="Stops at the next agent boundary; the run is kept as cancelled.")
+        cancel_requested(incident_id, clear=True)  # a stale request from an earlier run does not count
+        st.button("Cancel analysis", key=CANCEL_KEY, icon=":material/stop_circle:", on_click=request_cancel,
+                  args=(incident_id,), help="Stops at the next agent boundary; the run is kept as cancelled.")
 
         def progress(agent: str, message: str) -> None:
             if deferred:
@@ -64,8 +78,9 @@ def run_with_progress(store: Store, incident_id: str, settings: Settings, *, bac
         try:
             run, report = run_stored_analysis(store, incident_id, settings, backend=backend, knowledge=knowledge,
                                               progress=progress,
-                                              cancelled=lambda: bool(deferred) and is_cancel_click(deferred[0]))
+                                              cancelled=lambda: cancel_requested(incident_id))
         except BaseException:
+            cancel_requested(incident_id, clear=True)
             if deferred:
                 raise deferred[0]  # cancelled (or stopped): the run is stored as such; obey the click
             status.update(label="Analysis failed", state="error")

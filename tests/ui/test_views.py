@@ -64,21 +64,10 @@ def test_formatting():
     assert (size(10), size(2048), size(3 * 1024 * 1024)) == ("10 B", "2.0 KB", "3.0 MB")
 
 
-def test_cancel_is_recognised_only_from_the_cancel_button():
-    from streamlit.proto.WidgetStates_pb2 import WidgetStates
-    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
-    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+def test_cancel_requests_are_per_incident_and_cleared():
+    from components.runs_view import cancel_requested, request_cancel
 
-    from components.runs_view import CANCEL_KEY, is_cancel_click
-
-    def rerun(widget_id: str, trigger: bool) -> RerunException:
-        states = WidgetStates()
-        w = states.widgets.add()
-        w.id = widget_id
-        w.trigger_value = trigger
-        return RerunException(RerunData(widget_states=states))
-
-    assert is_cancel_click(rerun(f"$$ID-abc-{CANCEL_KEY}", True))
-    assert not is_cancel_click(rerun("$$ID-abc-report.accept.h1", True))
-    assert not is_cancel_click(rerun(f"$$ID-abc-{CANCEL_KEY}", False))
-    assert not is_cancel_click(RuntimeError("not a rerun"))
+    request_cancel("inc-a")
+    assert cancel_requested("inc-a") and not cancel_requested("inc-b")
+    assert cancel_requested("inc-a", clear=True)
+    assert not cancel_requested("inc-a")
