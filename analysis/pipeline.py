@@ -148,7 +148,8 @@ def assemble(ctx: AgentContext, timings: dict[str, float], backend: str, created
     """Merge agent reports and the supervisor's engine output into one report."""
     sup = ctx.reports.get("supervisor")
     sup_out = (ctx.engine_outputs.get("supervisor") or [None])[0]
-    findings = [f for name in ("log", "metrics", "vision") if name in ctx.reports for f in ctx.reports[name].findings]
+    findings = [f for name in ("log", "metrics", "vision", "supervisor") if name in ctx.reports
+                for f in ctx.reports[name].findings]
     gaps: list[Gap] = []
     for rep in ctx.reports.values():
         for g in rep.gaps:

@@ -72,3 +72,24 @@ def test_cancel_stops_at_an_agent_boundary_and_the_run_is_kept_as_cancelled(stor
     with pytest.raises(AnalysisError, match="cancelled"):
         run_stored_analysis(store, inc.id, settings, cancelled=lambda: True)
     assert [r.status for r in store.list_runs(inc.id)] == ["cancelled"]
+
+
+def test_supervisor_cross_checks_screenshots_against_metric_csvs(settings):
+    from datetime import datetime, timezone
+
+    from analysis.agents.supervisor import SupervisorAgent
+    from analysis.engines.metrics.models import MetricAnalysis, SeriesSummary
+    from analysis.engines.vision.models import PanelAnomaly, PanelReading, ScreenshotReading
+
+    t = datetime(2025, 1, 1, 10, 0, tzinfo=timezone.utc)
+    shot = ScreenshotReading(artifact_id="art-img", name="dash.png", width=800, height=400, theme="dark",
+                             incident_visible=True, ocr_engine="test", panels=[PanelReading(
+                                 title="checkout 5xx per minute", bbox=[0, 0, 400, 200], unit=None, kind="timeseries",
+                                 anomalies=[PanelAnomaly(bbox=[200, 20, 300, 180], direction="up", start=t, end=t)])])
+    metrics = MetricAnalysis(artifact_id="art-csv", name="m.csv", layout="wide", series=[SeriesSummary(
+        name="checkout_5xx_per_min", unit="", labels={}, service=None, n=60, start=t, end=t, anomalies=[],
+        change_points=[], onset=None, score_max=0.0)])
+    ctx = AgentContext(incident=IncidentInput(title="t"), artifacts=[], settings=settings, clock=lambda: t)
+    ctx.engine_outputs.update({"vision": [shot], "metrics": [metrics]})
+    found = SupervisorAgent._cross_check(ctx)
+    assert found and found[0].kind == "screenshot_crosscheck" and "checkout_5xx_per_min" in found[0].title

@@ -28,6 +28,7 @@ class SupervisorAgent:
                                 metrics=ctx.engine_outputs.get("metrics", []),
                                 screenshots=ctx.engine_outputs.get("vision", []), notes=notes, similar=similar)
         result = reason(bundle)
+        agreement = self._cross_check(ctx)
         ctx.engine_outputs["supervisor"] = [result]
         ctx.progress("supervisor", f"{len(result.hypotheses)} hypotheses"
                                    + (" (inconclusive)" if result.inconclusive else ""))
@@ -35,4 +36,15 @@ class SupervisorAgent:
         if ctx.knowledge is not None and getattr(ctx.knowledge, "error", ""):
             gaps.append(Gap(what="similar past incidents", why=f"the knowledge base could not be searched ({ctx.knowledge.error})",
                             would_settle="check the knowledge base location in Settings"))
-        return AgentReport(agent="supervisor", hypotheses=result.hypotheses, gaps=gaps)
+        return AgentReport(agent="supervisor", hypotheses=result.hypotheses, gaps=gaps, findings=agreement)
+
+    @staticmethod
+    def _cross_check(ctx: AgentContext) -> list:
+        """Does each screenshot panel agree with a metric CSV of the same quantity (title/unit/name match)?"""
+        readings, metrics = ctx.engine_outputs.get("vision", []), ctx.engine_outputs.get("metrics", [])
+        if not readings or not metrics:
+            return []
+        from analysis.engines.vision import cross_check
+
+        ctx.progress("supervisor", "cross-checking screenshots against the metric CSVs")
+        return [f for reading in readings for f in cross_check(reading, metrics)]
