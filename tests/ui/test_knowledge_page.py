@@ -160,7 +160,7 @@ def test_promote_a_reviewed_report_with_a_prefilled_editable_form(kb_env):
     at.button(key=f"FormSubmitter:{form}-Save to knowledge base").click().run()
     assert_clean(at)
     [entry] = stored().all_entries()
-    assert entry.source == "promoted" and entry.id == f"inc-{inc.id}"
+    assert entry.source == "promoted" and entry.id == inc.id  # the incident id is the entry id (no "inc-inc-")
     assert entry.resolution == "Rolled back" and entry.runbook == ["Roll back 2.4.1"]
     assert entry.services == ["checkout"]
 
