@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analysis.errors import NotFoundError
-from analysis.models import Incident
+from analysis.models import Artifact, ArtifactKind, Incident
 from analysis.store import Store
 from components import format as fmt
 from components.session_state import UiState
@@ -62,3 +62,30 @@ def go(page: str, state: UiState, incident_id: str | None = None) -> None:
         state.incident_id = incident_id
     incident_id = state.incident_id
     st.switch_page(page, query_params={"incident": incident_id} if incident_id else None)
+
+
+def explorer_start(state: UiState, *, title: str, kind: ArtifactKind, empty_text: str, icon: str,
+                   key: str) -> tuple[Store, Incident, list[Artifact]]:
+    """The common top of an explorer page: store, open incident, its artifacts of ``kind`` (else a notice and stop)."""
+    from components.errors import shown_errors
+    from components.resources import get_store
+
+    show_flashes(state)
+    store = None
+    with shown_errors():
+        store = get_store()
+    if store is None:
+        st.stop()
+    incident = current_incident(store, state)
+    if incident is None:
+        st.title(title, anchor=False)
+        no_incident_notice()
+        st.stop()
+    header(incident)
+    arts = [a for a in store.list_artifacts(incident.id) if a.kind == kind]
+    if not arts:
+        st.info(empty_text, icon=icon)
+        if st.button("Upload artifacts", key=f"{key}.to_incident", icon=":material/upload_file:"):
+            go(INCIDENT, state)
+        st.stop()
+    return store, incident, arts

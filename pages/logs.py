@@ -6,33 +6,15 @@ from analysis.models import ArtifactKind
 from components import format as fmt
 from components import log_explorer as lx
 from components.errors import shown_errors
-from components.incident_header import INCIDENT, current_incident, go, header, no_incident_notice, show_flashes
+from components.incident_header import explorer_start
 from components.log_explorer_charts import rate_figure
-from components.resources import get_store, loaded_artifact
+from components.resources import loaded_artifact
 from components.session_state import ui
 
 state = ui()
-show_flashes(state)
-store = None
-with shown_errors():
-    store = get_store()
-if store is None:
-    st.stop()
-
-incident = current_incident(store, state)
-if incident is None:
-    st.title("Log explorer", anchor=False)
-    no_incident_notice()
-    st.stop()
-
-header(incident)
-log_arts = [a for a in store.list_artifacts(incident.id) if a.kind == ArtifactKind.log]
-if not log_arts:
-    st.info("This incident has no log yet: upload one on the incident page to explore it here.",
-            icon=":material/article:")
-    if st.button("Upload artifacts", key="logs.to_incident", icon=":material/upload_file:"):
-        go(INCIDENT, state)
-    st.stop()
+store, incident, log_arts = explorer_start(
+    state, title="Log explorer", kind=ArtifactKind.log, icon=":material/article:", key="logs",
+    empty_text="This incident has no log yet: upload one on the incident page to explore it here.")
 
 names = {a.id: a for a in log_arts}
 select_key = f"logs.artifact.{incident.id}"

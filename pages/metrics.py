@@ -6,32 +6,13 @@ from analysis.models import ArtifactKind
 from components import format as fmt
 from components import metric_explorer as mx
 from components.errors import shown_errors
-from components.incident_header import INCIDENT, current_incident, go, header, no_incident_notice, show_flashes
-from components.resources import get_store
+from components.incident_header import explorer_start
 from components.session_state import ui
 
 state = ui()
-show_flashes(state)
-store = None
-with shown_errors():
-    store = get_store()
-if store is None:
-    st.stop()
-
-incident = current_incident(store, state)
-if incident is None:
-    st.title("Metric explorer", anchor=False)
-    no_incident_notice()
-    st.stop()
-
-header(incident)
-metric_arts = [a for a in store.list_artifacts(incident.id) if a.kind == ArtifactKind.metrics]
-if not metric_arts:
-    st.info("This incident has no metric CSV yet: upload one on the incident page to explore it here.",
-            icon=":material/monitoring:")
-    if st.button("Upload artifacts", key="metrics.to_incident", icon=":material/upload_file:"):
-        go(INCIDENT, state)
-    st.stop()
+store, incident, metric_arts = explorer_start(
+    state, title="Metric explorer", kind=ArtifactKind.metrics, icon=":material/monitoring:", key="metrics",
+    empty_text="This incident has no metric CSV yet: upload one on the incident page to explore it here.")
 
 names = {a.id: a for a in metric_arts}
 art_id = st.selectbox("Metrics file", list(names), format_func=lambda i: names[i].name,
