@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 
 from analysis.engines.logs import analyze_log
 import hostile_builders as b
