@@ -7,7 +7,7 @@ import pandas as pd
 from analysis.engines.metrics import analyze_metrics, load_metrics
 from analysis.engines.metrics.timeparse import parse_time_column
 
-FIX = Path(__file__).parent / "fixtures" / "nezha_pod_metric.csv"
+FIX = Path(__file__).parent / "fixtures" / "go_time_pod_metric.csv"
 
 
 def test_go_time_strings_parse_with_offset_and_monotonic_suffix():
