@@ -187,7 +187,7 @@ def main() -> int:
         print(text)
     if args.write:
         sys.path.insert(0, str(REPO / "bench"))
-        from nab_bench import _write_section
+        from metrics_nab_score import _write_section
 
         for heading, text in sections:
             _write_section(text, heading)

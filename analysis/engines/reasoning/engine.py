@@ -22,7 +22,8 @@ from .fleet import fleet_scores, incident_window, metric_window, window_onset
 from .graph import build_graph
 from .hypotheses import EXPLAINS, Candidate, EntityIndex, score_candidates
 from .models import EvidenceBundle, Observation, SupervisorResult
-from .observe import log_observations, metric_observations, note_observations, screenshot_observations
+from .observe import log_observations
+from .observe_series import metric_observations, note_observations, screenshot_observations
 from .remediation import check_steps, from_past_incident, remediation_for
 from .timeline import change_events, finding_events, first_movers, merge, observation_events
 

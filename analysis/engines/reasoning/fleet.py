@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from .observe import _metric_service, _dt, _get
+from .observe import _dt, _get
+from .observe_series import _metric_service
 
 MIN_FLEET = 8
 #: the top service must beat the runner-up by this factor to count as an outlier

@@ -13,7 +13,7 @@ Checks before trusting the scorer: (1) the published per-file raw scores of nume
 normalise to the published 73.4; (2) NAB's windowedGaussian detector, re-implemented here, scored
 per file at its published threshold reproduces the published per-file raw scores and TP/FP counts.
 
-Usage: python bench/nab_bench.py [--write]   (skips cleanly when ../shared is absent)
+Usage: python bench/metrics_nab_score.py [--write]   (skips cleanly when ../shared is absent)
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ def main() -> int:
     from analysis.engines.metrics import causal_scores
 
     data, windows = load_corpus()
-    lines = ["## NAB realAWSCloudwatch (bench/nab_bench.py)", ""]
+    lines = ["## NAB realAWSCloudwatch (bench/metrics_nab_score.py)", ""]
     if not args.no_check:
         lines += ["Scorer checks:"] + check_scorer(data, windows) + [""]
     t0 = time.perf_counter()
