@@ -171,6 +171,7 @@ def unzip(data: bytes, name: str, limits: ArchiveLimits, depth: int = 1,
                             f"{name}: entry '{info.filename}' expands beyond the decompressed size/ratio limits "
                             "(possible zip bomb): upload the files directly."
                         )
+        # zipfile raises NotImplementedError for compression methods it cannot decode (e.g. Deflate64)
         except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
             raise IngestError(f"{name}: entry '{info.filename}' cannot be read ({exc}): re-create the zip.") from None
         budget[0] -= len(buf)
