@@ -38,10 +38,14 @@ def test_endpoint_dying_mid_analysis_keeps_the_report(tmp_path, monkeypatch):
     assert rc == 0, err.getvalue()
     report = json.loads(out.getvalue())
     agents = {a["agent"]: a for a in report["agents"]}
-    assert agents["log"]["backend"] == "bedrock" and not agents["log"]["degraded"]
-    assert agents["metrics"]["degraded"] and "cannot be reached" in agents["metrics"]["degraded_reason"]
+    # The log and metrics agents run concurrently, so either may get the one answer the endpoint gives
+    # before it dies; exactly one of them is served and the other falls back to its offline result.
+    served = [n for n in ("log", "metrics") if agents[n]["backend"] == "bedrock" and not agents[n]["degraded"]]
+    assert len(served) == 1, agents
+    lost = "metrics" if served == ["log"] else "log"
+    assert agents[lost]["degraded"] and "cannot be reached" in agents[lost]["degraded_reason"]
     assert agents["supervisor"]["degraded"] and "skipped for the rest of this run" in agents["supervisor"]["degraded_reason"]
     assert agents["supervisor"]["degraded_reason"].count(". ") == 0
     assert report["degraded"] and report["hypotheses"], "the offline hypotheses survive"
-    assert any(g["what"] == "bedrock metrics agent" for g in report["gaps"])
+    assert any(g["what"] == f"bedrock {lost} agent" for g in report["gaps"])
     assert len(fake.requests) == 1
