@@ -315,6 +315,21 @@ def _spike_runs(y: np.ndarray, cps: list[int], periods: list[int]) -> list[tuple
     return runs
 
 
+def _abruptness(y: np.ndarray, c: int, a: int, b: int, floor: float) -> float:
+    """Score of the step at ``c`` from the few points either side, against the point-to-point noise before it.
+
+    Segment medians undersell a step inside a ramp or a sawtooth (a heap that climbs to its limit and drops on
+    restart: the segments either side overlap in value); the local jump against the differenced noise does not.
+    A drift or a noisy stretch has no local jump, so this never scores it.
+    """
+    k = 3
+    if c - a < k or b - c < k:
+        return 0.0
+    jump = abs(float(np.median(y[c:c + k])) - float(np.median(y[c - k:c])))
+    rough = max(mad_scale(np.diff(y[max(a, c - 60):c])) / np.sqrt(2.0), floor)
+    return float(z_to_score(jump / rough))
+
+
 def detect_series(timestamps, values) -> tuple[list[Anomaly], list[ChangePoint]]:
     """Find anomalies (spikes, dips, level shifts, trend changes) and change points in one series.
 
@@ -368,6 +383,8 @@ def detect_series(timestamps, values) -> tuple[list[Anomaly], list[ChangePoint]]
         spread_lo, spread_hi = bounds[i], bounds[i + 1]
         spread = max(mad_scale(work[spread_lo:spread_hi]), floor)
         score = float(z_to_score(abs(after - before) / spread))
+        if j == i:  # a single step: also judge how abrupt it is against the point-to-point noise before it
+            score = max(score, _abruptness(work, cps[i], bounds[i], bounds[i + 2], floor))
         end_idx = bounds[j + 2] - 1
         anomalies.append(Anomaly(
             start=to_datetime(ts[cps[i]]), end=to_datetime(ts[end_idx]),

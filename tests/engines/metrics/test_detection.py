@@ -132,3 +132,33 @@ def test_causal_scores_treat_a_nightly_job_as_recurring_at_minute_sampling():
     assert s[298:307].max() > 0.9  # the first run is new
     later_days = [s[d * 1440 + 298:d * 1440 + 307].max() for d in (1, 2, 3, 4)]
     assert max(later_days) <= 0.55  # each repeat is no more unusual than the day before's
+
+
+def _heap_sawtooth(n: int, drop_at: int, rng: np.random.Generator) -> np.ndarray:
+    """A heap that climbs with GC wiggles to its limit, sits there, and falls back on a restart at ``drop_at``."""
+    t = np.arange(n, dtype=float)
+    climb = np.minimum(1100.0 + 6.0 * t, 1610.0)
+    wiggle = 60.0 * np.sin(t * 2.1) + 15.0 * rng.standard_normal(n)
+    x = np.minimum(climb + wiggle, 1610.0)
+    after = np.arange(n - drop_at, dtype=float)
+    x[drop_at:] = 650.0 + 6.0 * after + 60.0 * np.sin(after * 2.1) + 15.0 * rng.standard_normal(n - drop_at)
+    return x
+
+
+def test_restart_drop_inside_a_climbing_sawtooth_is_a_significant_step():
+    # The segments either side of the drop overlap in value (the series climbs again after the restart), so a
+    # comparison of segment medians alone scores it weakly; the step is abrupt against the point-to-point noise.
+    rng = np.random.default_rng(3)
+    x = _heap_sawtooth(180, 98, rng)
+    anomalies, _ = detect_series(_minutes(180), x)
+    drops = [a for a in anomalies if a.direction == "down" and a.peak_score >= 0.5]
+    assert drops, anomalies
+    assert abs((drops[0].start - pd.Timestamp(_minutes(180)[98])).total_seconds()) <= 120
+
+
+def test_slow_drift_without_a_step_is_not_scored_as_abrupt():
+    rng = np.random.default_rng(4)
+    n = 240
+    x = 100.0 + np.cumsum(0.4 * rng.standard_normal(n)) + 2.0 * rng.standard_normal(n)
+    anomalies, _ = detect_series(_minutes(n), x)
+    assert not [a for a in anomalies if a.kind == "level_shift" and a.peak_score >= 0.5], anomalies
