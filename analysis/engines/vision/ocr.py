@@ -8,7 +8,9 @@ position: one process start per screenshot instead of one per line. :class:`Rapi
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -137,25 +139,57 @@ class TesseractOcr:
         """Run tesseract on one image file; returns (left, top, width, height, conf, word) rows."""
         base = os.path.join(tmp, "out")
         env = dict(os.environ, OMP_THREAD_LIMIT="1")
-        proc = subprocess.run([cmd, src, base, "-l", self.lang, "--psm", "6", "-c", "tessedit_do_invert=0", "tsv"],
+        proc = subprocess.run([cmd, src, base, "-l", self.lang, "--psm", "6", "-c", "tessedit_do_invert=0",
+                               "-c", "hocr_char_boxes=1", "hocr"],
                               capture_output=True, env=env, timeout=60, check=False)
         if proc.returncode != 0:
             msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             raise AnalysisError(f"Tesseract OCR failed on the screenshot ({(msg[-1] if msg else 'no output')[:80]}): "
                                 "check the tesseract-ocr installation and its English language data.")
-        rows = []
-        with open(base + ".tsv", encoding="utf-8", errors="replace") as fh:
-            next(fh, None)
-            for line in fh:
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) < 12 or not parts[11].strip():
-                    continue
-                try:
-                    rows.append((int(parts[6]), int(parts[7]), int(parts[8]), int(parts[9]), float(parts[10]),
-                                 parts[11].strip()))
-                except ValueError:
-                    continue
-        return rows
+        with open(base + ".hocr", encoding="utf-8", errors="replace") as fh:
+            return parse_hocr(fh.read())
+
+
+_WORD = re.compile(r"<span class='ocrx_word'[^>]*title='bbox (\d+) (\d+) (\d+) (\d+); x_wconf (\d+)'>"
+                   r"((?:\s*<span class='ocrx_cinfo'[^>]*>[^<]*</span>)+|[^<]*)\s*</span>")
+_CHAR = re.compile(r"<span class='ocrx_cinfo' title='x_bboxes (\d+) (\d+) (\d+) (\d+);[^']*'>([^<]*)</span>")
+_LINE = re.compile(r"<span class='ocr_(?:line|header|caption|textfloat)'[^>]*x_size ([\d.]+)[^>]*>(.*?)"
+                   r"(?=<span class='ocr_(?:line|header|caption|textfloat)'|</p>)", re.S)
+#: A gap between two glyphs wider than this share of the line's height is a space Tesseract dropped.
+SPACE_GAP = 0.3
+
+
+def parse_hocr(text: str) -> list[tuple[int, int, int, int, float, str]]:
+    """Words of Tesseract's hOCR output (with ``hocr_char_boxes``): (left, top, width, height, conf, word).
+
+    Tesseract drops the spaces around punctuation set in proportional UI fonts ("5xx / s" reads as one word
+    "5xx/s"). With the glyph boxes, a space is put back inside a word where a glyph gap is wider than
+    ``SPACE_GAP`` of the line height next to a punctuation glyph (letters and digits are left joined: a
+    narrow "1" has wide side bearings, and "11:00" must stay one token).
+    """
+    rows: list[tuple[int, int, int, int, float, str]] = []
+    for line in _LINE.finditer(text):
+        x_size = float(line.group(1))
+        for m in _WORD.finditer(line.group(2)):
+            l, t, r, b, conf = (int(g) for g in m.groups()[:5])
+            chars = [(int(c.group(1)), int(c.group(3)), html.unescape(c.group(5))) for c in _CHAR.finditer(m.group(6))]
+            if chars:
+                word = _respace(chars, x_size)
+            else:
+                word = html.unescape(re.sub(r"<[^>]+>", "", m.group(6))).strip()
+            if word.strip():
+                rows.append((l, t, r - l, b - t, float(conf), word.strip()))
+    return rows
+
+
+def _respace(chars: list[tuple[int, int, str]], x_size: float) -> str:
+    out = [chars[0][2]]
+    for (_, prev_right, prev), (left, _, ch) in zip(chars, chars[1:]):
+        punct = not (prev[-1:].isalnum() and ch[:1].isalnum())
+        if punct and left - prev_right > SPACE_GAP * x_size:
+            out.append(" ")
+        out.append(ch)
+    return "".join(out)
 
 
 _MISSING = ("The tesseract OCR program is not installed: install the Debian package tesseract-ocr "
