@@ -13,7 +13,8 @@ def main() -> None:
              "Each section is written by its bench script (`bench/*.py`, reading ../shared when present) "
              "and gathered here by `python bench/make_results.py`. Figures come from one run on the "
              "2-core development machine, each beside its baseline measured in the same run.", ""]
-    files = {p.stem: p for p in (HERE / "results").glob("*.md")}
+    # *_notes.md are hand-written parts a bench script appends to its own results file
+    files = {p.stem: p for p in (HERE / "results").glob("*.md") if not p.stem.endswith("_notes")}
     for name in ORDER + sorted(set(files) - set(ORDER)):
         if name in files:
             text = files[name].read_text().strip()
