@@ -239,11 +239,16 @@ def _refine_step(v: np.ndarray, a: int, b: int, w: int, sig: float) -> int:
     lo, hi = max(2, a - w), min(n - 2, b, a + 4 * w)
     if hi <= lo:
         return a
-    best, best_d = a, -1.0
-    for i in range(lo, hi + 1):
-        d = abs(float(np.median(v[i:i + w])) - float(np.median(v[max(0, i - w):i])))
-        if d > best_d:
-            best, best_d = i, d
+    idx = np.arange(lo, hi + 1)
+    d = np.empty(idx.size)
+    full = (idx >= w) & (idx + w <= n)  # both windows complete: medians of one sliding view
+    if full.any():
+        med = np.median(np.lib.stride_tricks.sliding_window_view(v, w), axis=1)
+        d[full] = np.abs(med[idx[full]] - med[idx[full] - w])
+    for k in np.flatnonzero(~full):  # windows cut short by the series' ends
+        i = int(idx[k])
+        d[k] = abs(float(np.median(v[i:i + w])) - float(np.median(v[max(0, i - w):i])))
+    best = int(idx[int(np.argmax(d))])
     seg = v[max(0, best - 2 * w):best]
     pre = float(np.median(seg))
     band = max(3 * sig, 3 * 1.4826 * float(np.median(np.abs(seg - pre))), 1.5)
