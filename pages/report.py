@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analysis.export import report_to_json, report_to_markdown
+from analysis.spreadsheet_csv import findings_csv, hypotheses_csv, timeline_csv
 from analysis.knowledge import draft_from_report, promoted_id
 from components import format as fmt
 from components import kb_view
@@ -111,11 +112,16 @@ else:
                 state.flash("success", f"Saved to the knowledge base as {fmt.md(promoted.id)}.")
                 st.rerun()
         md = report_to_markdown(store.get_incident(incident.id), report, verdicts, reviews)
-        c1, c2 = st.columns(2)
+        c1, c2, c3 = st.columns(3)
         c1.download_button("Export Markdown", md, file_name=f"{incident.id}-{run_id}.md", mime="text/markdown",
                            key="export.md", icon=":material/download:", width="stretch")
         c2.download_button("Export JSON", report_to_json(report), file_name=f"{incident.id}-{run_id}.json",
                            mime="application/json", key="export.json", icon=":material/data_object:", width="stretch")
+        with c3.popover("Spreadsheet CSV", icon=":material/table:", width="stretch"):
+            st.caption("For Excel or Sheets: cells that would run as formulas are quoted.")
+            for label, make in (("Hypotheses", hypotheses_csv), ("Findings", findings_csv), ("Timeline", timeline_csv)):
+                st.download_button(label, make(report), file_name=f"{incident.id}-{run_id}-{label.lower()}.csv",
+                                   mime="text/csv", key=f"export.csv.{label.lower()}", width="stretch")
 
 st.markdown("##### Runs")
 runs_table(runs)

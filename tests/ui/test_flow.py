@@ -52,6 +52,8 @@ def test_create_upload_analyse_report_review_export(data_dir, samples_dir):
     assert report is not None and report.agents, "a stored report with agent sections"
     assert [m.label for m in at.metric][:2] == ["Top hypothesis", "Confidence"]
     assert any(t.value == "Runs" or "Runs" in t.value for t in at.markdown)
+    # Markdown, JSON and the three spreadsheet-safe CSVs (in a popover) are offered as downloads
+    assert len(at.get("download_button")) == 5, at.get("download_button")
     if report.hypotheses:  # engines present: the ranked cards are shown best first
         heads = [m.value for m in at.markdown if m.value.startswith("#### ")]
         assert heads and heads[0].startswith("#### 1. ")
