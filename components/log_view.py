@@ -19,6 +19,8 @@ _GROUP = {
     "error": "error", "err": "error", "severe": "error", "warning": "warn", "warn": "warn", "notice": "info",
     "info": "info", "debug": "debug", "trace": "debug",
 }
+#: An access-log status after the quoted request line (combined/nginx/envoy: ``"GET /x HTTP/1.1" 503 ...``).
+_ACCESS_STATUS = re.compile(r'HTTP/[\d.]+"\s+([1-5]\d\d)\b')
 _CONTINUATION = re.compile(r"^(\s|Caused by:|[\w.$]+(Exception|Error)\b|\.\.\. \d+ more)")
 _STYLE = """
 <style>
@@ -36,9 +38,12 @@ _STYLE = """
 
 
 def line_level(line: str) -> str:
-    """``error``, ``warn``, ``info``, ``debug`` or ``""`` from the first level word in the line's head."""
+    """``error``, ``warn``, ``info``, ``debug`` or ``""`` from the first level word in the line's head (or a 5xx status)."""
     m = _LEVEL.search(line[:200])
-    return _GROUP.get(m.group(1).lower(), "") if m else ""
+    if m:
+        return _GROUP.get(m.group(1).lower(), "")
+    status = _ACCESS_STATUS.search(line[:2000])  # access logs carry no level word: a 5xx answer is an error
+    return "error" if status and status.group(1)[0] == "5" else ""
 
 
 def log_html(numbered: list[tuple[int, str]], *, highlight: tuple[int, int] | None = None, height: int = 420,

@@ -31,6 +31,9 @@ def test_log_html_escapes_numbers_colours_and_highlights():
     assert '<tr class="error" data-line="4">' in html  # a stack frame inherits its record's level
     assert '<tr class="warn" data-line="5">' in html
     assert line_level("ts [main] DEBUG x") == "debug" and line_level("no level here") == ""
+    access = '10.0.0.7 - - [12/Mar/2024:13:22:05 +0000] "POST /api/checkout HTTP/1.1" {} 312 "-" "curl/8" 0.412'
+    assert line_level(access.format(503)) == "error"
+    assert line_level(access.format(200)) == "" and line_level(access.format(404)) == ""
 
 
 def test_metric_figure_one_panel_per_series_with_window():
