@@ -49,11 +49,11 @@ class VisionAgent:
     name = "vision"
 
     def run(self, ctx: AgentContext) -> AgentReport:
-        from analysis.engines.vision import read_screenshot
-
         report = AgentReport(agent="vision")
         outputs = []
         shots = ctx.of_kind(ArtifactKind.screenshot)
+        if shots:  # the engine (scipy.ndimage, ~0.4 s to import) only when there is something to read
+            from analysis.engines.vision import read_screenshot
         ref_date = reference_date(ctx) if shots else None
         if not shots:
             report.gaps.append(Gap(what="screenshots", why="no dashboard screenshot was uploaded",

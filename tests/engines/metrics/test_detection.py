@@ -162,3 +162,15 @@ def test_slow_drift_without_a_step_is_not_scored_as_abrupt():
     x = 100.0 + np.cumsum(0.4 * rng.standard_normal(n)) + 2.0 * rng.standard_normal(n)
     anomalies, _ = detect_series(_minutes(n), x)
     assert not [a for a in anomalies if a.kind == "level_shift" and a.peak_score >= 0.5], anomalies
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 500])
+@pytest.mark.parametrize("window", [1, 2, 3, 4, 5, 11, 60, 128, 129, 300])
+def test_centered_median_equals_scipy_median_filter(n, window):
+    from scipy.ndimage import median_filter
+
+    from analysis.engines.metrics.robust import centered_median
+
+    x = np.random.default_rng(n * window).standard_normal(n)
+    expected = median_filter(x, size=int(max(1, min(window, 2 * n - 1))), mode="nearest")
+    assert np.array_equal(centered_median(x, window), expected)
