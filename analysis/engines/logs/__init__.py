@@ -11,7 +11,8 @@ Public API::
 infer missing syslog years; pass it for deterministic results) and ``analyze_log`` a ``year_hint``.
 Modules: :mod:`.timestamps`, :mod:`.headers` (format families), :mod:`.structured` (JSON, logfmt),
 :mod:`.access` (access logs), :mod:`.records` (multi-line records), :mod:`.masking`, :mod:`.miner`,
-:mod:`.stats`, :mod:`.findings`, :mod:`.analyzer`, :mod:`.services`, :mod:`.levels`, :mod:`.models`.
+:mod:`.stats`, :mod:`.findings`, :mod:`.analyzer`, :mod:`.services`, :mod:`.levels`, :mod:`.models`,
+:mod:`.tracegraph` (per-service activity and the trace-id call graph: ``LogAnalysis.trace_graph``).
 """
 
 from analysis.engines.logs.analyzer import analyze_log, iter_assignments

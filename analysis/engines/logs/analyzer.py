@@ -19,6 +19,7 @@ from analysis.engines.logs.records import RawRecord, RecordReader, is_table_head
 from analysis.engines.logs.stats import (MAX_ERROR_KEYS, SAMPLE_CHARS, AccessAcc, EntityCounter, ErrorCluster,
                                          Occurrence, TemplateAcc, minute_label)
 from analysis.engines.logs.access import path_template
+from analysis.engines.logs.tracegraph import TraceCollector
 
 
 def mine_record(miner: TemplateMiner, raw: RawRecord) -> int:
@@ -83,6 +84,7 @@ def analyze_log(lines: Iterable[str], *, artifact_id: str, name: str, now: datet
     entities = EntityCounter()
     access = AccessAcc()
     errors: dict[str, ErrorCluster] = {}
+    traces = TraceCollector()
     total_errors = 0
     first_err: tuple[datetime | None, int, Occurrence, str | None, str | None, int] | None = None
     record_count = 0
@@ -98,6 +100,7 @@ def analyze_log(lines: Iterable[str], *, artifact_id: str, name: str, now: datet
         if record_count == 1:
             first_line, first_excerpt = raw.line_start, raw.first_line[:SAMPLE_CHARS]
         cid = mine_record(miner, raw)
+        traces.add(raw, cid)
         ts = p.timestamp if p is not None else None
         level = p.level if p is not None else None
         service = p.service if p is not None else None
@@ -217,4 +220,4 @@ def analyze_log(lines: Iterable[str], *, artifact_id: str, name: str, now: datet
     return LogAnalysis(artifact_id=artifact_id, name=name, format=fmt, line_count=line_count,
                        record_count=record_count, timestamped_lines=ts_lines, start=start, end=end,
                        templates=stats, findings=findings, entities=top, access_per_minute=access.table(),
-                       services=svc, notes=notes)
+                       services=svc, notes=notes, trace_graph=traces.build(ids))

@@ -8,7 +8,8 @@ Public API::
 Modules: :mod:`.catalogue` (signal families), :mod:`.entities` (names, targets, aliases),
 :mod:`.observe` (engine outputs -> observations), :mod:`.hypotheses` (category scoring,
 signatures, culprit, onset), :mod:`.confidence` (the documented formula), :mod:`.remediation`
-(runbook steps + command safety check), :mod:`.timeline`, :mod:`.graph`, :mod:`.engine`.
+(runbook steps + command safety check), :mod:`.timeline`, :mod:`.graph`, :mod:`.fleet` (metric
+fleet ranking), :mod:`.tracecalls` (culprit from the logs' trace-id call graph), :mod:`.engine`.
 """
 
 from .engine import reason

@@ -1,7 +1,7 @@
 """The offline supervisor: evidence bundle in, ranked and explained hypotheses out.
 
 Pipeline (deterministic; no clock, no randomness): observations from every modality
-(:mod:`.observe`) -> category candidates with signatures, culprit and onset (:mod:`.hypotheses`)
+(:mod:`.observe`; the logs' trace-id call graph: :mod:`.tracecalls`) -> category candidates with signatures, culprit and onset (:mod:`.hypotheses`)
 -> confidence (:mod:`.confidence`) -> refuting evidence, gaps, remediation (:mod:`.remediation`)
 -> timeline, service graph and first movers (:mod:`.timeline`, :mod:`.graph`).
 """
@@ -26,6 +26,7 @@ from .observe import log_observations
 from .observe_series import metric_observations, note_observations, screenshot_observations
 from .remediation import check_steps, from_past_incident, remediation_for
 from .timeline import change_events, finding_events, first_movers, merge, observation_events
+from .tracecalls import trace_edges, trace_observations, trace_rerank
 
 PHRASE = {
     "deployment_regression": "a new release introduced a regression",
@@ -58,6 +59,7 @@ def collect_observations(bundle: EvidenceBundle) -> list[Observation]:
     services = list(bundle.incident.services)
     for la in bundle.logs:
         obs.extend(log_observations(la, start_index=len(obs) + 1, services=services))
+    obs.extend(trace_observations(list(bundle.logs), start_index=len(obs) + 1))
     for ma in bundle.metrics:
         obs.extend(metric_observations(ma, start_index=len(obs) + 1, services=services))
     for sr in bundle.screenshots:
@@ -320,6 +322,7 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
         h.id = f"h{i + 1}"
 
     _fleet_rerank(bundle, obs, hyps, cand_of)
+    trace_rerank(hyps, cand_of)
     top = hyps[0] if hyps else None
     top_score = max((c.score for c in chosen), default=0.0)
     inconclusive = top is None or top.confidence < INCONCLUSIVE_CONF or top_score < INCONCLUSIVE_SCORE
@@ -341,7 +344,8 @@ def reason(bundle: EvidenceBundle) -> SupervisorResult:
         hypotheses=hyps,
         timeline=merge(events),
         service_graph=build_graph(obs, services, implied={c.category: _final_name(c, services) for c in chosen
-                                                          if c.category in ("database_overload", "cache_failure") and c.score > 0.3}),
+                                                          if c.category in ("database_overload", "cache_failure") and c.score > 0.3},
+                                  extra=trace_edges(list(bundle.logs))),
         gaps=gaps,
         inconclusive=inconclusive,
         first_movers=movers,

@@ -3,7 +3,8 @@
 Edges come from (a) access-log upstreams (the proxy or gateway that wrote the log calls the
 upstream), (b) error texts that name a target (``connection to X refused``, URLs, hosts, DNS
 lookups, pool errors towards a database), and (c) metric labels that name a peer (``cluster=``,
-``upstream=``). Names are canonicalised and mapped onto the analyst's service list.
+``upstream=``), and (d) the services seen in the same trace in logs that carry trace ids
+(:mod:`.tracecalls`). Names are canonicalised and mapped onto the analyst's service list.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from .entities import kind_of, resolve
 from .models import Observation
 
 
-def build_graph(obs: list[Observation], services: list[str], implied: dict[str, str] | None = None) -> list[ServiceEdge]:
+def build_graph(obs: list[Observation], services: list[str], implied: dict[str, str] | None = None,
+                extra: list[ServiceEdge] | None = None) -> list[ServiceEdge]:
     """Deduplicated caller -> callee edges, each with the strongest piece of evidence.
 
     ``implied`` maps a category to the entity its hypothesis blames (e.g. ``database_overload`` ->
     ``orders-db``): a pool-exhausted error that names no host still points at that database.
+    ``extra``: edges known from elsewhere (the logs' trace ids), added where the evidence has none.
     """
     implied = implied or {}
     best: dict[tuple[str, str], tuple[float, str]] = {}
@@ -50,4 +53,8 @@ def build_graph(obs: list[Observation], services: list[str], implied: dict[str, 
             key = (caller, callee)
             if key not in best or o.strength > best[key][0]:
                 best[key] = (o.strength, f"{o.family}: {o.title[:100]}")
+    for e in extra or []:
+        key = (resolve(e.caller, services), resolve(e.callee, services))
+        if key[0] and key[1] and key[0] != key[1] and key not in best:
+            best[key] = (0.0, e.evidence)
     return [ServiceEdge(caller=a, callee=b, evidence=ev) for (a, b), (_s, ev) in sorted(best.items())]
