@@ -56,6 +56,8 @@ CONTAINER_KEYS = {"container", "containername", "kubernetescontainername", "k8sc
 TRACE_KEYS = {"traceid", "trace", "oteltraceid", "ddtraceid", "xb3traceid"}
 SPAN_KEYS = {"spanid", "span", "otelspanid", "ddspanid", "xb3spanid"}
 PARENT_KEYS = {"parentspanid", "parentid", "parent", "xb3parentspanid"}
+_ROLE = {k: role for role, keys in (("service", SERVICE_KEYS), ("pod", POD_KEYS), ("trace", TRACE_KEYS),
+                                    ("span", SPAN_KEYS), ("parent", PARENT_KEYS)) for k in keys}
 
 _ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-]{5,63}$")
 _NULL_ID = re.compile(r"^[0\-]+$")
@@ -184,12 +186,14 @@ class TraceCollector:
         p = raw.parsed
         if p is None:
             return None
-        by_key: dict[str, str] = {}
+        found: dict[str, str] = {}  # role -> the first field (in record order) whose normalised key has that role
         for k, v in p.fields.items():
-            by_key.setdefault(_norm(k), v)
-        pick = lambda keys: next((by_key[k] for k in by_key if k in keys), "")
-        svc, pod = _service_name(p.service or pick(SERVICE_KEYS), pick(POD_KEYS) or p.fields.get("pod"), "")
-        trace, span, parent = _clean_id(pick(TRACE_KEYS)), _clean_id(pick(SPAN_KEYS)), _clean_id(pick(PARENT_KEYS))
+            role = _ROLE.get(_norm(k))
+            if role is not None and role not in found:
+                found[role] = v
+        svc, pod = _service_name(p.service or found.get("service", ""), found.get("pod") or p.fields.get("pod"), "")
+        trace = _clean_id(found.get("trace", ""))
+        span, parent = _clean_id(found.get("span", "")), _clean_id(found.get("parent", ""))
         src = "record fields"
         if not trace:
             m = _INLINE_TRACE.search(p.message[:2000])
