@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     store_busy_timeout_s: float = Field(default=15.0, description="how long to wait for a data directory another process holds")
 
     # Knowledge base
-    kb_embedder: str = Field(default="", description="'' (auto: minilm offline, titan on bedrock) | minilm | hashing | titan")
+    kb_embedder: str = Field(default="", description="'' (auto: minilm offline, titan on bedrock) | minilm | minilm-shipped | hashing | titan")
     kb_similar_k: int = 3
 
     # Bedrock

@@ -10,6 +10,8 @@ metadata and a mismatch blocks reads and writes until :meth:`KnowledgeBase.reind
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 TABLE_NAME = "kb_entries"
 RRF_K = 60
 EMBED_BATCH = 256
+#: Query vectors kept per knowledge base (repeated searches, e.g. paging or re-filtering, skip the model).
+QUERY_CACHE_SIZE = 256
 #: Below this many rows an exact (flat) vector scan is fast enough; above it an IVF-HNSW-SQ index is built.
 VECTOR_INDEX_MIN_ROWS = 20_000
 _LANCE_ERRORS = (OSError, RuntimeError, ValueError, pa.ArrowException)
@@ -60,6 +64,8 @@ class KnowledgeBase:
                                  "check the path or the object-store settings.") from exc
         self._table: Any = None
         self._executor: ThreadPoolExecutor | None = None
+        self._qcache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._qcache_lock = threading.Lock()
 
     # ------------------------------------------------------------------ table handling
     def _table_or_none(self) -> Any:
@@ -250,9 +256,8 @@ class KnowledgeBase:
         if table is None or k <= 0:
             return []
         where = KBFilters(category=category, service=service, tag=tag, since=since, until=until).where()
-        qvec = self._embed([query])[0]
         depth = max(k * 4, 40)
-        rows = self._hybrid(table, query, qvec, where, depth, k)
+        rows, qvec = self._hybrid(table, query, where, depth, k)
         hits: list[tuple[float, float, str, dict]] = []
         for r in rows:
             vec = np.asarray(r.get("vector"), dtype=np.float32)
@@ -265,6 +270,22 @@ class KnowledgeBase:
             why = why_matched(query, entry, similarity=cos, category=category, service=service)
             out.append(KBHit(entry=entry, score=round(score, 6), why=why))
         return out
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        """The query's vector from a small LRU cache keyed by (embedder id, text), else the embedder."""
+        key = (self.embedder.id, query)
+        with self._qcache_lock:
+            vec = self._qcache.get(key)
+            if vec is not None:
+                self._qcache.move_to_end(key)
+                return vec
+        vec = self._embed([query])[0]
+        vec.setflags(write=False)
+        with self._qcache_lock:
+            self._qcache[key] = vec
+            while len(self._qcache) > QUERY_CACHE_SIZE:
+                self._qcache.popitem(last=False)
+        return vec
 
     def _pool(self) -> ThreadPoolExecutor:
         if self._executor is None:
@@ -279,25 +300,34 @@ class KnowledgeBase:
             log.info("a search leg failed and was skipped: %s", exc)
             return None
 
-    def _hybrid(self, table: Any, query: str, qvec: np.ndarray, where: str | None, depth: int,
-                k: int) -> list[dict]:
-        """Vector and full-text top-``depth`` ids (prefiltered, run in parallel), fused by LanceDB's RRFReranker.
+    def _hybrid(self, table: Any, query: str, where: str | None, depth: int,
+                k: int) -> tuple[list[dict], np.ndarray]:
+        """Vector and full-text top-``depth`` ids (prefiltered), fused by LanceDB's RRFReranker; and the query vector.
 
-        Both legs fetch ids only; full rows are taken for the fused top ``k`` afterwards, several times
-        cheaper at 100k entries than letting every leg materialise every column.
+        The full-text leg starts first on a worker thread, so it runs while this thread embeds the query
+        and runs the vector leg (on two cores the embedding costs no wall time). Both legs fetch ids
+        only; full rows are taken for the fused top ``k`` afterwards, several times cheaper at 100k
+        entries than letting every leg materialise every column.
         """
-        vq = (table.search(qvec.tolist(), query_type="vector").distance_type("cosine")
-              .select(["id"]).with_row_id(True).limit(depth))
         fq = table.search(query, query_type="fts").select(["id"]).with_row_id(True).limit(depth)
         if where:
-            vq = vq.where(where, prefilter=True)
             fq = fq.where(where, prefilter=True)
-        futures = [self._pool().submit(self._leg, leg) for leg in (vq, fq)]
-        vec, fts = (f.result() for f in futures)
+        fts_future = self._pool().submit(self._leg, fq)
+        try:
+            qvec = self._query_vector(query)
+        except BaseException:
+            fts_future.cancel()
+            raise
+        vq = (table.search(qvec.tolist(), query_type="vector").distance_type("cosine")
+              .select(["id"]).with_row_id(True).limit(depth))
+        if where:
+            vq = vq.where(where, prefilter=True)
+        vec = self._leg(vq)
+        fts = fts_future.result()
         vec = vec if vec is not None and vec.num_rows else None
         fts = fts if fts is not None and fts.num_rows else None
         if vec is None and fts is None:
-            return []
+            return [], qvec
         if vec is not None and fts is not None:
             fused = RRFReranker(K=RRF_K, return_score="relevance").rerank_hybrid(query, vec, fts)
             ranked = list(zip(fused["_rowid"].to_pylist(), fused["id"].to_pylist(),
@@ -318,10 +348,10 @@ class KnowledgeBase:
             if row is not None:
                 row["_relevance_score"] = score
                 out.append(row)
-        return out
+        return out, qvec
 
     def close(self) -> None:
-        """Stop the two search threads (optional: idle threads cost nothing and end with the process)."""
+        """Stop the search threads (optional: idle threads cost nothing and end with the process)."""
         if self._executor is not None:
             self._executor.shutdown(wait=False)
             self._executor = None

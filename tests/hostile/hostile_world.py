@@ -86,8 +86,8 @@ def artifact_files_intact(data: Path) -> list[str]:
 
 
 def unexpected_data_files(data: Path) -> list[str]:
-    """Files in the data directory that are neither the database, its WAL, artifacts nor the KB."""
-    allowed_top = {"workbench.duckdb", "workbench.duckdb.wal", "artifacts", "kb"}
+    """Files in the data directory that are neither the database, its WAL, artifacts, the KB nor its model."""
+    allowed_top = {"workbench.duckdb", "workbench.duckdb.wal", "artifacts", "kb", "models"}
     bad = []
     for p in data.iterdir():
         if p.name not in allowed_top:

@@ -132,3 +132,42 @@ def test_vector_index_is_built_past_the_threshold(tmp_path, embedder):
 def test_existing_ids_tells_updates_from_new_entries(kb):
     assert kb.existing_ids(["pm-cert", "new-1", "pm-oom", "it's"]) == {"pm-cert", "pm-oom"}
     assert kb.existing_ids([]) == set()
+
+
+class _Counting:
+    """A hashing embedder that counts calls; ``id`` can be changed to mimic another model of the same dim."""
+
+    def __init__(self, id: str = "counting-256") -> None:
+        self._inner = HashingEmbedder(dim=256)
+        self.id, self.dim, self.calls = id, 256, 0
+
+    def embed(self, texts):
+        self.calls += 1
+        return self._inner.embed(texts)
+
+
+def test_repeated_queries_reuse_the_cached_query_vector(tmp_path, entries):
+    emb = _Counting()
+    kb = KnowledgeBase(str(tmp_path / "kb"), emb)
+    kb.upsert(entries)
+    before = emb.calls
+    first = kb.search("certificate expired", k=3)
+    assert emb.calls == before + 1
+    assert kb.search("certificate expired", k=3) == first
+    assert kb.search("certificate expired", k=3, category="certificate_expiry")[0].entry.id == "pm-cert"
+    assert emb.calls == before + 1  # same text: no new embedding, whatever the filters
+    kb.search("disk full", k=1)
+    assert emb.calls == before + 2
+
+
+def test_same_dimension_but_another_model_id_needs_a_reindex(tmp_path, entries):
+    """E.g. the shipped MiniLM (all-MiniLM-L6-v2-onnx-int8) -> its dynamic-int8 copy: both 384-d."""
+    old = _Counting("model-a")
+    KnowledgeBase(str(tmp_path / "kb"), old).upsert(entries)
+    kb = KnowledgeBase(str(tmp_path / "kb"), _Counting("model-b"))
+    assert kb.needs_reindex and kb.stored_embedder == ("model-a", 256)
+    with pytest.raises(KnowledgeError, match="re-index"):
+        kb.search("certificate expired")
+    assert kb.reindex(kb.embedder) == len(entries)
+    assert not kb.needs_reindex and kb.stored_embedder == ("model-b", 256)
+    assert kb.search("certificate expired", k=1)[0].entry.id == "pm-cert"
