@@ -44,8 +44,9 @@ MIN_RELATIVE_SHIFT = 0.05
 
 def to_ns(timestamps: np.ndarray | pd.Series | list) -> np.ndarray:
     """Timestamps (datetime64, pandas, or datetime objects, naive = UTC) as int64 ns since epoch."""
-    idx = pd.DatetimeIndex(pd.to_datetime(np.asarray(timestamps) if not isinstance(timestamps, pd.Series)
-                                          else timestamps, utc=True))
+    # pandas containers go in as they are: np.asarray of a tz-aware index makes an object array of Timestamps
+    keep = isinstance(timestamps, (pd.Series, pd.Index))
+    idx = pd.DatetimeIndex(pd.to_datetime(timestamps if keep else np.asarray(timestamps), utc=True))
     return idx.as_unit("ns").asi8.copy()
 
 
