@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
+from typing import Any
 
 from analysis.agents.base import AgentContext
 from analysis.errors import WorkbenchError
@@ -58,12 +60,20 @@ class VisionAgent:
         if not shots:
             report.gaps.append(Gap(what="screenshots", why="no dashboard screenshot was uploaded",
                                    would_settle="a dashboard screenshot of the affected service (optional)"))
-        for i, art in enumerate(shots, 1):
+        def read(item: tuple[int, Any]) -> Any:
+            i, art = item
             ctx.progress("vision", f"{art.name} ({i}/{len(shots)}): OCR and chart reading")
             try:
-                reading = read_screenshot(art.image(), artifact_id=art.id, name=art.name, reference_date=ref_date)
+                return read_screenshot(art.image(), artifact_id=art.id, name=art.name, reference_date=ref_date)
             except WorkbenchError as exc:
-                report.gaps.append(Gap(what=f"screenshot {art.name}", why=str(exc),
+                return exc
+
+        # Two screenshots at a time: one's Python work runs while the other waits for its tesseract processes.
+        with ThreadPoolExecutor(max_workers=min(2, max(1, len(shots))), thread_name_prefix="vision") as pool:
+            results = list(pool.map(read, enumerate(shots, 1)))
+        for art, reading in zip(shots, results):
+            if isinstance(reading, WorkbenchError):
+                report.gaps.append(Gap(what=f"screenshot {art.name}", why=str(reading),
                                        would_settle="a PNG or JPEG export of the dashboard"))
                 continue
             outputs.append(reading)
