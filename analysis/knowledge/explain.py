@@ -6,6 +6,7 @@ Pure functions over strings; deterministic (terms sorted by rarity then alphabet
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 from analysis.knowledge.models import KBEntry
@@ -28,8 +29,9 @@ def _stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=2048)  # a search explains k hits against one query; entries recur across searches
 def terms(text: str) -> dict[str, str]:
-    """Content words of ``text`` keyed by a light stem -> first surface form seen."""
+    """Content words of ``text`` keyed by a light stem -> first surface form seen (shared: do not modify)."""
     out: dict[str, str] = {}
     for w in _WORD.findall(text.lower()):
         if len(w) < 3 or w in STOPWORDS or w.isdigit():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -33,6 +34,10 @@ log = logging.getLogger(__name__)
 
 TABLE_NAME = "kb_entries"
 RRF_K = 60
+#: How long a read of the table's embedder id is trusted (another process may re-index the table).
+EMBEDDER_CHECK_S = 2.0
+#: Rows each search leg returns before fusion (at least 4x the hits asked for).
+SEARCH_DEPTH = 20
 EMBED_BATCH = 256
 #: Query vectors kept per knowledge base (repeated searches, e.g. paging or re-filtering, skip the model).
 QUERY_CACHE_SIZE = 256
@@ -63,6 +68,7 @@ class KnowledgeBase:
             raise KnowledgeError(f"The knowledge base at {self.uri} cannot be opened ({exc.__class__.__name__}); "
                                  "check the path or the object-store settings.") from exc
         self._table: Any = None
+        self._embedder_seen: tuple[Any, float, tuple[str, int] | None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._qcache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._qcache_lock = threading.Lock()
@@ -81,9 +87,19 @@ class KnowledgeBase:
 
     @property
     def stored_embedder(self) -> tuple[str, int] | None:
-        """(embedder id, dim) the table was built with; None for an empty knowledge base."""
+        """(embedder id, dim) the table was built with; None for an empty knowledge base.
+
+        Read from the table's schema at most every ``EMBEDDER_CHECK_S`` seconds (a schema read is a round
+        trip through LanceDB's event loop, ~1 ms, and every search asks); a re-index here resets it.
+        """
         table = self._table_or_none()
-        return None if table is None else embedder_of(table.schema)
+        if table is None:
+            return None
+        now = time.monotonic()
+        seen = self._embedder_seen
+        if seen is None or seen[0] is not table or now - seen[1] > EMBEDDER_CHECK_S:
+            seen = self._embedder_seen = (table, now, embedder_of(table.schema))
+        return seen[2]
 
     @property
     def needs_reindex(self) -> bool:
@@ -256,14 +272,12 @@ class KnowledgeBase:
         if table is None or k <= 0:
             return []
         where = KBFilters(category=category, service=service, tag=tag, since=since, until=until).where()
-        depth = max(k * 4, 40)
-        rows, qvec = self._hybrid(table, query, where, depth, k)
-        hits: list[tuple[float, float, str, dict]] = []
+        depth = max(k * 4, SEARCH_DEPTH)
+        rows = self._hybrid(table, query, where, depth, k)
+        hits: list[tuple[float, float | None, str, dict]] = []
         for r in rows:
-            vec = np.asarray(r.get("vector"), dtype=np.float32)
-            cos = float(vec @ qvec) if vec.size == qvec.size else 0.0
             score = min(1.0, float(r["_relevance_score"]) / (2.0 / (RRF_K + 1)))
-            hits.append((score, cos, r["id"], r))
+            hits.append((score, r.get("_cos"), r["id"], r))
         out: list[KBHit] = []
         for score, cos, _id, r in hits[:k]:
             entry = row_to_entry(r)
@@ -295,21 +309,22 @@ class KnowledgeBase:
     @staticmethod
     def _leg(query: Any) -> pa.Table | None:
         try:
-            return query.to_arrow().select(["id", "_rowid"])
+            return query.to_arrow()
         except _LANCE_ERRORS as exc:  # e.g. no full-text index on a foreign table: use the other leg
             log.info("a search leg failed and was skipped: %s", exc)
             return None
 
-    def _hybrid(self, table: Any, query: str, where: str | None, depth: int,
-                k: int) -> tuple[list[dict], np.ndarray]:
-        """Vector and full-text top-``depth`` ids (prefiltered), fused by LanceDB's RRFReranker; and the query vector.
+    def _hybrid(self, table: Any, query: str, where: str | None, depth: int, k: int) -> list[dict]:
+        """Vector and full-text top-``depth`` rows (prefiltered), fused by LanceDB's RRFReranker; the top ``k``.
 
         The full-text leg starts first on a worker thread, so it runs while this thread embeds the query
-        and runs the vector leg (on two cores the embedding costs no wall time). Both legs fetch ids
-        only; full rows are taken for the fused top ``k`` afterwards, several times cheaper at 100k
-        entries than letting every leg materialise every column.
+        and runs the vector leg. Each leg returns the entry columns of its few rows (no vectors), so the
+        fused top rows need no third round trip to the table; a row's meaning similarity is the vector
+        leg's cosine (``_cos``), None for a row only the full-text leg found (it was not among the
+        ``depth`` nearest in meaning).
         """
-        fq = table.search(query, query_type="fts").select(["id"]).with_row_id(True).limit(depth)
+        cols = ENTRY_COLUMNS
+        fq = table.search(query, query_type="fts").select(cols).with_row_id(True).limit(depth)
         if where:
             fq = fq.where(where, prefilter=True)
         fts_future = self._pool().submit(self._leg, fq)
@@ -319,7 +334,7 @@ class KnowledgeBase:
             fts_future.cancel()
             raise
         vq = (table.search(qvec.tolist(), query_type="vector").distance_type("cosine")
-              .select(["id"]).with_row_id(True).limit(depth))
+              .select(cols).with_row_id(True).limit(depth))
         if where:
             vq = vq.where(where, prefilter=True)
         vec = self._leg(vq)
@@ -327,28 +342,28 @@ class KnowledgeBase:
         vec = vec if vec is not None and vec.num_rows else None
         fts = fts if fts is not None and fts.num_rows else None
         if vec is None and fts is None:
-            return [], qvec
+            return []
+        vec_rank: dict[int, int] = {}
+        cos: dict[int, float] = {}
+        if vec is not None:
+            for n, (rid, dist) in enumerate(zip(vec["_rowid"].to_pylist(), vec["_distance"].to_pylist())):
+                vec_rank[rid] = n
+                cos[rid] = 1.0 - float(dist)
         if vec is not None and fts is not None:
-            fused = RRFReranker(K=RRF_K, return_score="relevance").rerank_hybrid(query, vec, fts)
-            ranked = list(zip(fused["_rowid"].to_pylist(), fused["id"].to_pylist(),
-                              fused["_relevance_score"].to_pylist()))
+            fused = RRFReranker(K=RRF_K, return_score="relevance").rerank_hybrid(
+                query, vec.drop_columns(["_distance"]), fts.drop_columns(["_score"]))
+            scores = fused["_relevance_score"].to_pylist()
+            rows = fused.drop_columns(["_relevance_score"]).to_pylist()
         else:
-            only = vec if vec is not None else fts
-            ranked = [(rid, i, 1.0 / (RRF_K + n)) for n, (rid, i) in
-                      enumerate(zip(only["_rowid"].to_pylist(), only["id"].to_pylist()), start=1)]
-        vec_rank = {rid: n for n, rid in enumerate(vec["_rowid"].to_pylist())} if vec is not None else {}
+            only = (vec if vec is not None else fts).drop_columns(["_distance" if vec is not None else "_score"])
+            rows = only.to_pylist()
+            scores = [1.0 / (RRF_K + n) for n in range(1, len(rows) + 1)]
+        for row, score in zip(rows, scores):
+            row["_relevance_score"] = score
+            row["_cos"] = cos.get(row["_rowid"])
         # deterministic order: fused score, then the meaning (vector) rank on ties, then id
-        ranked.sort(key=lambda r: (-round(r[2], 9), vec_rank.get(r[0], depth), r[1]))
-        top = ranked[:k]
-        rows = table.take_row_ids([rid for rid, _, _ in top]).select(ENTRY_COLUMNS + ["vector"]).with_row_id()
-        by_rowid = {r["_rowid"]: r for r in rows.to_list()}
-        out = []
-        for rid, _id, score in top:
-            row = by_rowid.get(rid)
-            if row is not None:
-                row["_relevance_score"] = score
-                out.append(row)
-        return out, qvec
+        rows.sort(key=lambda r: (-round(r["_relevance_score"], 9), vec_rank.get(r["_rowid"], depth), r["id"]))
+        return rows[:k]
 
     def close(self) -> None:
         """Stop the search threads (optional: idle threads cost nothing and end with the process)."""
