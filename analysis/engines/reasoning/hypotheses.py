@@ -299,6 +299,23 @@ def same_config_owner(subject: str, service: str, services: list[str]) -> bool:
     return bool(a) and a == b and len("".join(a)) >= 4
 
 
+def _best_change_hit(changes: list[Observation], live: list[Observation], families: set[str], services: list[str],
+                     after: timedelta, before: timedelta = timedelta(seconds=60),
+                     ) -> tuple[float, Observation, datetime, str, list[Observation]] | None:
+    """Of ``changes``, the one whose follow-up errors (:func:`_change_hits`) are strongest, earliest on ties:
+    (strength, change, when, subject, errors)."""
+    best: tuple[float, Observation, datetime, str, list[Observation]] | None = None
+    for c in changes:
+        hit = _change_hits(c, live, families, services, after, before)
+        if hit is None:
+            continue
+        t, subj, errs = hit
+        s = max(e.strength for e in errs)
+        if best is None or s > best[0] or (s == best[0] and t < best[2]):
+            best = (s, c, t, subj, errs)
+    return best
+
+
 def _change_hits(c: Observation, live: list[Observation], families: set[str], services: list[str], after: timedelta,
                  before: timedelta = timedelta(seconds=60)) -> tuple[datetime, str, list[Observation]] | None:
     """The first occurrence of change ``c`` followed (within ``after``) by new errors on its subject."""
@@ -324,19 +341,9 @@ def _apply_signatures(obs: list[Observation], cands: dict[str, Candidate], servi
     live = [o for o in obs if o.role != "change" and o.time is not None and o.novelty in ("new", "surge")
             and o.strength >= 0.2 and o.modality in ("log", "metric")]
     # deploy: version change then new errors on the same service
-    best: tuple[float, Observation, datetime, str, list[Observation]] | None = None
-    for c in changes:
-        if c.family not in ("version_change", "replica_scaling"):
-            continue
-        if c.family == "replica_scaling" and "up" not in c.text.lower():
-            continue
-        hit = _change_hits(c, live, DEPLOY_ERRORS, services, timedelta(minutes=45))
-        if hit is None:
-            continue
-        t, subj, errs = hit
-        s = max(e.strength for e in errs)
-        if best is None or s > best[0] or (s == best[0] and t < best[2]):
-            best = (s, c, t, subj, errs)
+    best = _best_change_hit([c for c in changes if c.family == "version_change"
+                             or (c.family == "replica_scaling" and "up" in c.text.lower())],
+                            live, DEPLOY_ERRORS, services, timedelta(minutes=45))
     if best:
         s, c, t, subj, errs = best
         cand = cands["deployment_regression"]
@@ -353,18 +360,9 @@ def _apply_signatures(obs: list[Observation], cands: dict[str, Candidate], servi
         cand.notes.append(f"signature: {c.family.replace('_', ' ')} on {subj} at {t:%H:%M:%S} followed by new errors "
                           f"from {first.time:%H:%M:%S} (+{bonus:.2f})")
     # config: reload / setting change then new errors, timeouts or latency on the same service
-    bestc: tuple[float, Observation, datetime, str, list[Observation]] | None = None
-    for c in changes:
-        if c.family != "config_reload":
-            continue
-        hit = _change_hits(c, live, ERROR_FAMILIES | {"dependency_timeout", "access_latency"}, services,
-                           timedelta(minutes=30), timedelta(seconds=30))
-        if hit is None:
-            continue
-        t, subj, errs = hit
-        s = max(e.strength for e in errs)
-        if bestc is None or s > bestc[0] or (s == bestc[0] and t < bestc[2]):
-            bestc = (s, c, t, subj, errs)
+    bestc = _best_change_hit([c for c in changes if c.family == "config_reload"], live,
+                             ERROR_FAMILIES | {"dependency_timeout", "access_latency"}, services,
+                             timedelta(minutes=30), timedelta(seconds=30))
     if bestc:
         s, c, t, subj, errs = bestc
         cand = cands["config_change"]
