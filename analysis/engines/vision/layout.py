@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage as ndi
+
+from .components import component_boxes, mean3
 
 #: A row/column segment is uniform (a gutter) when at most one pixel is further than this from its median.
 UNIFORM_TOL = 6
@@ -130,7 +131,7 @@ def find_panels(px: Pixels) -> list[Box]:
     """Panel rectangles, sorted top-to-bottom then left-to-right."""
     h, w = px.lum.shape
     leaves: list[Box] = []
-    planes = (ndi.uniform_filter1d(px.lum, 3, axis=0), ndi.uniform_filter1d(px.lum, 3, axis=1))
+    planes = (mean3(px.lum, axis=0), mean3(px.lum, axis=1))
     _xycut(planes, Box(0, 0, w, h), 0, 0, False, leaves)
     panels = [b for b in leaves if b.w >= MIN_PANEL[0] and b.h >= MIN_PANEL[1]]
     # A single leaf covering (nearly) the whole image means no gutters: treat it as one panel.
@@ -169,19 +170,15 @@ def find_text_boxes(px: Pixels, region: Box, margin: int = 3) -> list[Box]:
         m[-margin:, :] = False
         m[:, :margin] = False
         m[:, -margin:] = False
-    lab, n = ndi.label(m, structure=np.ones((3, 3), bool))
-    if n == 0:
+    objs = component_boxes(m, diagonal=True)
+    if not objs:
         return []
-    objs = ndi.find_objects(lab)
     glyphs = []
-    for sl in objs:
-        if sl is None:
-            continue
-        ys, xs = sl
-        gh, gw = ys.stop - ys.start, xs.stop - xs.start
+    for gx0, gy0, gx1, gy1 in objs:
+        gh, gw = gy1 - gy0, gx1 - gx0
         if gh > MAX_GLYPH_PX or (gw > 60 and gh <= 3) or (gh > 24 and gw <= 2) or gw > 4 * max(gh, 12):
             continue  # lines, rules, borders, line segments
-        glyphs.append((xs.start, ys.start, xs.stop, ys.stop))
+        glyphs.append((gx0, gy0, gx1, gy1))
     if not glyphs:
         return []
     if len(glyphs) > MAX_GLYPHS:

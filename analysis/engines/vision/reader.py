@@ -12,7 +12,6 @@ from datetime import date, timedelta
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage as ndi
 
 from analysis.errors import AnalysisError
 from analysis.models import EvidenceRef, Finding
@@ -20,6 +19,7 @@ from analysis.models import EvidenceRef, Finding
 from . import alerts
 from .axes import (XAxis, YAxis, find_date, fit_x_axis, fit_y_axis, parse_clock, parse_tick_date, parse_tz_offset,
                    parse_value)
+from .components import component_boxes
 from .detect import detect_events
 from .layout import Box, Pixels, dominant_level, find_panels, find_text_boxes, theme_of
 from .models import PanelAnomaly, PanelReading, ScreenshotReading
@@ -58,15 +58,10 @@ def _badge_boxes(px: Pixels, panel: Box) -> list[Box]:
     a = px.rgb[band.y0:band.y1, band.x0:band.x1]
     r, g, b = a[..., 0], a[..., 1], a[..., 2]
     m = (r >= 170) & (r - g >= 80) & (r - b >= 60)
-    lab, n = ndi.label(m)
     out = []
-    for sl in ndi.find_objects(lab):
-        if sl is None:
-            continue
-        ys, xs = sl
-        hh, ww = ys.stop - ys.start, xs.stop - xs.start
-        if hh >= 10 and ww >= 24 and m[sl].mean() >= 0.5:
-            out.append(Box(band.x0 + xs.start, band.y0 + ys.start, band.x0 + xs.stop, band.y0 + ys.stop))
+    for x0, y0, x1, y1 in component_boxes(m):
+        if y1 - y0 >= 10 and x1 - x0 >= 24 and m[y0:y1, x0:x1].mean() >= 0.5:
+            out.append(Box(band.x0 + x0, band.y0 + y0, band.x0 + x1, band.y0 + y1))
     return out
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .components import dilate_cross
 from .layout import Box, Pixels, true_runs
 
 #: Pixels at least this saturated (max-min of RGB) can belong to a plotted line.
@@ -204,8 +205,6 @@ def _merge_fringes(masks: list[np.ndarray], centers: list[np.ndarray],
                    bg: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Fold anti-aliasing fringes into their line: a colour that is a blend of a bigger cluster's
     colour with the background, and whose pixels hug that cluster's pixels, is the same line."""
-    from scipy import ndimage as ndi
-
     order = sorted(range(len(masks)), key=lambda i: -int(masks[i].sum()))
     merged_into: dict[int, int] = {}
     for pos, j in enumerate(order):
@@ -223,7 +222,7 @@ def _merge_fringes(masks: list[np.ndarray], centers: list[np.ndarray],
             close = float(np.linalg.norm(centers[j] - centers[i])) <= 110
             if not (blend or close):
                 continue
-            near = ndi.binary_dilation(masks[i], iterations=2)
+            near = dilate_cross(masks[i], iterations=2)
             cnt = int(masks[j].sum())
             if cnt and float((masks[j] & near).sum()) / cnt >= (0.6 if blend else 0.85):
                 merged_into[j] = i
