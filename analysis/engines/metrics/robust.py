@@ -13,6 +13,8 @@ Z_SCALE = 6.0
 
 #: Windows up to this size use the numpy path of :func:`centered_median`.
 SHORT_WINDOW = 128
+#: Largest sliding view (window x length, in values) the numpy median is used for beyond SHORT_WINDOW (16 MB).
+SLIDING_BUDGET = 2_000_000
 
 
 def z_to_score(z: np.ndarray | float) -> np.ndarray | float:
@@ -24,15 +26,16 @@ def z_to_score(z: np.ndarray | float) -> np.ndarray | float:
 def centered_median(x: np.ndarray, window: int) -> np.ndarray:
     """Centred rolling median (edges padded with the nearest value), as ``scipy.ndimage.median_filter``.
 
-    Short windows (the detector's 3, 5, 11; an hourly period at minute steps) are one numpy partition over a
-    sliding view; long ones (a daily period) use scipy's C filter, O(n log w), imported only then
-    (scipy.ndimage takes ~0.4 s to import, a third of a cold ``analyze``).
+    Short windows (the detector's 3, 5, 11; an hourly period at minute steps) and any window over a short
+    series (a screenshot's ~1,000 plot columns) are one numpy partition over a sliding view; long windows over
+    long series (a daily period in a week of minutes) use scipy's C filter, O(n log w), imported only then
+    (scipy.ndimage takes 0.25-0.7 s to import, a fifth of a cold ``analyze``).
     """
     x = np.asarray(x, dtype=float)
     if x.size == 0:
         return x.copy()
     size = int(max(1, min(window, 2 * x.size - 1)))
-    if size <= SHORT_WINDOW:
+    if size <= SHORT_WINDOW or size * x.size <= SLIDING_BUDGET:
         padded = np.pad(x, (size // 2, (size - 1) // 2), mode="edge")
         view = np.lib.stride_tricks.sliding_window_view(padded, size)
         return np.partition(view, size // 2, axis=1)[:, size // 2]  # rank size//2: scipy's choice for even sizes

@@ -164,7 +164,7 @@ def test_slow_drift_without_a_step_is_not_scored_as_abrupt():
     assert not [a for a in anomalies if a.kind == "level_shift" and a.peak_score >= 0.5], anomalies
 
 
-@pytest.mark.parametrize("n", [1, 2, 7, 500])
+@pytest.mark.parametrize("n", [1, 2, 7, 500, 8000])
 @pytest.mark.parametrize("window", [1, 2, 3, 4, 5, 11, 60, 128, 129, 300])
 def test_centered_median_equals_scipy_median_filter(n, window):
     from scipy.ndimage import median_filter
