@@ -22,6 +22,7 @@ from analysis.agents.metrics_agent import MetricsAgent
 from analysis.agents.supervisor import SupervisorAgent
 from analysis.agents.vision_agent import VisionAgent
 from analysis.errors import AnalysisError, WorkbenchError
+from analysis.forked import Started, can_fork, run_forked, start
 from analysis.llm.offline import OfflineBackend
 from analysis.models import AgentReport, Gap, IncidentInput, IncidentReport
 from analysis.settings import Settings
@@ -49,8 +50,12 @@ EVIDENCE_AGENTS = frozenset({"log", "metrics", "vision"})
 def analyze(incident: IncidentInput, artifacts: Sequence[LoadedArtifact], *, settings: Settings,
             backend: Any = None, clock: Callable[[], datetime] = _now, progress: Progress = _noop,
             incident_id: str = "", run_id: str = "", knowledge: Any = None,
-            agents: Sequence[Agent] | None = None, cancelled: Callable[[], bool] = lambda: False) -> IncidentReport:
+            agents: Sequence[Agent] | None = None, cancelled: Callable[[], bool] = lambda: False,
+            running: dict[str, Started] | None = None) -> IncidentReport:
     """Run the evidence agents concurrently, then the rest in order, and assemble the report.
+
+    ``running`` holds evidence agents a caller already forked (:func:`start_agent`); they are
+    collected instead of being run again.
 
     ``progress`` is only ever called from the calling thread (messages from worker threads are
     queued and relayed), so a UI callback needs no locking.
@@ -69,7 +74,7 @@ def analyze(incident: IncidentInput, artifacts: Sequence[LoadedArtifact], *, set
 
     evidence = [a for a in agents if a.name in EVIDENCE_AGENTS]
     if evidence and not over_budget():
-        for agent, (report, seconds) in zip(evidence, _run_concurrently(evidence, ctx, progress)):
+        for agent, (report, seconds) in zip(evidence, _run_concurrently(evidence, ctx, progress, running or {})):
             _finish(agent, report, seconds, ctx, backend, timings, progress)
     for agent in agents:
         if agent in evidence and agent.name in ctx.reports:
@@ -102,8 +107,20 @@ def _run_agent(agent: Agent, ctx: AgentContext) -> AgentReport:
                                      would_settle="report this file to the workbench maintainers")])
 
 
-def _run_concurrently(agents: list[Agent], ctx: AgentContext, progress: Progress) -> list[tuple[AgentReport, float]]:
-    """Run agents in worker threads; relay their progress lines from this thread; results in agent order."""
+def start_agent(agent: Agent, ctx: AgentContext) -> Started | None:
+    """Fork ``agent`` now on the artifacts in ``ctx`` when agents may run in processes; None otherwise."""
+    if ctx.settings.agent_processes and can_fork():
+        return start(agent, ctx, _run_agent)
+    return None
+
+
+def _run_concurrently(agents: list[Agent], ctx: AgentContext, progress: Progress,
+                      started: dict[str, Started]) -> list[tuple[AgentReport, float]]:
+    """Run agents in forked processes when that is safe (see :mod:`analysis.forked`), else in worker
+    threads; relay their progress lines from this thread; results in agent order."""
+    if started or (ctx.settings.agent_processes and len(agents) > 1 and can_fork()):
+        return run_forked(agents, ctx, progress, _run_agent, while_waiting=getattr(ctx.knowledge, "warm", None),
+                          started=started)
     messages: queue.Queue[tuple[str, str]] = queue.Queue()
     ctx.progress = lambda agent, message: messages.put((agent, message))
 

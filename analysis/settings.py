@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     max_line_chars: int = 64_000
     max_image_pixels: int = 60_000_000
     analysis_time_budget_s: float = 600.0
+    agent_processes: bool = Field(default=True, description="run the log, metrics and vision agents in forked processes "
+                                  "when the caller runs one thread (the CLI); the app always uses threads")
     store_busy_timeout_s: float = Field(default=15.0, description="how long to wait for a data directory another process holds")
 
     # Knowledge base

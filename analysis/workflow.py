@@ -11,17 +11,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from analysis.agents.base import Progress
+from analysis.agents.base import AgentContext, Progress
+from analysis.agents.log_agent import LogAgent
 from analysis.agents.loaded import LoadedArtifact
 from analysis.errors import IngestError, WorkbenchError
-from analysis.ingest.prepare import PreparedBatch, Rejection, prepare_files
-from analysis.models import Artifact, Incident, IncidentInput, IncidentReport, RunInfo
-from analysis.pipeline import analyze
+from analysis.ingest.prepare import PreparedBatch, PreparedFile, Rejection, parses_as_table, prepare_files
+from analysis.models import Artifact, ArtifactKind, Incident, IncidentInput, IncidentReport, RunInfo
+from analysis.pipeline import analyze, start_agent
 from analysis.settings import Settings
-from analysis.store import Store
 from analysis.store.files import ArtifactFiles
+
+if TYPE_CHECKING:
+    from analysis.forked import Started
+    from analysis.store import Store
 
 
 @dataclass
@@ -143,27 +147,52 @@ def analyze_paths(paths: Sequence[str | Path], settings: Settings, *, incident: 
                   knowledge: Any = None) -> tuple[IncidentReport, UploadOutcome, Incident | None]:
     """The CLI ``analyze``: read paths, validate, analyse; stored when ``store`` is given."""
     found, files = read_paths(paths, settings)
-    batch = prepare_files(files, settings)
-    incident = incident or found or batch.incident or IncidentInput(
-        title=f"Analysis of {', '.join(Path(p).name for p in paths)}"[:300])
-    if not batch.files:
-        raise IngestError(_all_rejected(UploadOutcome(rejected=batch.rejected)))
+    default = IncidentInput(title=f"Analysis of {', '.join(Path(p).name for p in paths)}"[:300])
     if store is not None:
-        inc = store.create_incident(incident, actor="cli")
+        batch = prepare_files(files, settings)
+        if not batch.files:
+            raise IngestError(_all_rejected(UploadOutcome(rejected=batch.rejected)))
+        inc = store.create_incident(incident or found or batch.incident or default, actor="cli")
         outcome = store_prepared(store, inc.id, batch)
         _run, report = run_stored_analysis(store, inc.id, settings, backend=backend, progress=progress,
                                            knowledge=knowledge)
         return report, outcome, inc
-    outcome = UploadOutcome(rejected=batch.rejected, incident=batch.incident)
+    # Unstored: files whose validation needs no pandas (logs, screenshots, notes) are prepared first and
+    # the log agent starts on them in its own process (when agents may fork) while the CSVs are parsed.
     now = datetime.now(timezone.utc)
-    loaded = []
-    for i, f in enumerate(batch.files, 1):
-        art = Artifact(id=f"art-{i:03d}", incident_id="", kind=f.kind, name=f.name, sha256=ArtifactFiles.digest(f.data),
-                       size=len(f.data), detected_format=f.detected_format, path="", created_at=now, notes=f.notes)
-        loaded.append(LoadedArtifact(art, f.data, settings))
-    report = analyze(incident, loaded, settings=settings, backend=backend, progress=progress or (lambda a, m: None),
-                     knowledge=knowledge, run_id="run-cli")
-    return report, outcome, None
+    batch = PreparedBatch()
+    by_input: dict[int, list[LoadedArtifact]] = {}
+
+    def prepare(indices: list[int]) -> None:
+        for i in indices:
+            part = prepare_files([files[i]], settings)
+            batch.files += part.files
+            batch.rejected += part.rejected
+            batch.incident = batch.incident or part.incident
+            ids = [f"art-{i + 1:03d}"] if len(part.files) == 1 else [f"art-{i + 1:03d}-{k}" for k in range(1, len(part.files) + 1)]
+            by_input[i] = [_loaded(f, art_id, now, settings) for f, art_id in zip(part.files, ids)]
+
+    prepare([i for i, (name, data) in enumerate(files) if not parses_as_table(name, data)])
+    logs = [a for arts in by_input.values() for a in arts if a.artifact.kind == ArtifactKind.log]
+    started: dict[str, Started] = {}
+    if logs:
+        job = start_agent(LogAgent(), AgentContext(incident=incident or found or default, artifacts=logs,
+                                                   settings=settings, clock=lambda: now))
+        if job is not None:
+            started[job.agent.name] = job
+    prepare([i for i, (name, data) in enumerate(files) if parses_as_table(name, data)])
+    if not batch.files:
+        raise IngestError(_all_rejected(UploadOutcome(rejected=batch.rejected)))
+    loaded = [a for i in sorted(by_input) for a in by_input[i]]
+    report = analyze(incident or found or batch.incident or default, loaded, settings=settings, backend=backend,
+                     progress=progress or (lambda a, m: None), knowledge=knowledge, run_id="run-cli", running=started)
+    return report, UploadOutcome(rejected=batch.rejected, incident=batch.incident), None
+
+
+def _loaded(f: PreparedFile, art_id: str, now: datetime, settings: Settings) -> LoadedArtifact:
+    art = Artifact(id=art_id, incident_id="", kind=f.kind, name=f.name, sha256=ArtifactFiles.digest(f.data),
+                   size=len(f.data), detected_format=f.detected_format, path="", created_at=now, notes=f.notes)
+    return LoadedArtifact(art, f.data, settings)
 
 
 def _all_rejected(outcome: UploadOutcome) -> str:

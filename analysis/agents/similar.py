@@ -21,12 +21,28 @@ def build_query(incident: IncidentInput, reports: dict[str, AgentReport], max_fi
 
 
 class SimilarIncidents:
-    """Wraps a :class:`~analysis.knowledge.KnowledgeBase`; an empty or broken KB gives no matches, never an error."""
+    """Wraps a :class:`~analysis.knowledge.KnowledgeBase` (or a function that opens one, called on first
+    use); an empty or broken KB gives no matches, never an error."""
 
     def __init__(self, kb: Any, k: int = 3):
-        self.kb = kb
+        self._kb = kb
         self.k = k
         self.error: str = ""
+
+    @property
+    def kb(self) -> Any:
+        if callable(self._kb):
+            self._kb = self._kb()
+        return self._kb
+
+    def warm(self) -> None:
+        """Open the knowledge base and load its embedder now (imports included), so the search the
+        supervisor makes later is quick; used while the evidence agents run in other processes."""
+        try:
+            if self.kb.count() and not getattr(self.kb.embedder, "remote", False):
+                self.kb.embedder.embed(["warm-up"])
+        except Exception as exc:  # reported by similar_for when the search itself fails
+            log.info("knowledge base warm-up failed: %s", exc)
 
     def similar_for(self, incident: IncidentInput, reports: dict[str, AgentReport]) -> list[Any]:
         try:
@@ -40,16 +56,20 @@ class SimilarIncidents:
 
 
 def from_settings(settings: Any) -> SimilarIncidents | None:
-    """Open the knowledge base of the data directory when one exists (no KB -> None, nothing created)."""
+    """The knowledge base of the data directory when one exists (no KB -> None, nothing created).
+
+    Opening it is deferred to first use (importing lancedb alone takes about a second), so a run
+    pays for it only while there is spare time or when it actually searches.
+    """
     from pathlib import Path
 
     uri = settings.kb_uri
     if not uri.startswith("s3://") and not Path(uri).exists():
         return None
-    from analysis.knowledge import KnowledgeBase, default_embedder
 
-    try:
-        return SimilarIncidents(KnowledgeBase(uri, default_embedder(settings)), k=settings.kb_similar_k)
-    except Exception as exc:
-        log.warning("knowledge base unavailable: %s", exc)
-        return None
+    def open_kb() -> Any:
+        from analysis.knowledge import KnowledgeBase, default_embedder
+
+        return KnowledgeBase(uri, default_embedder(settings))
+
+    return SimilarIncidents(open_kb, k=settings.kb_similar_k)

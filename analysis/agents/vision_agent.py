@@ -54,7 +54,7 @@ class VisionAgent:
         report = AgentReport(agent="vision")
         outputs = []
         shots = ctx.of_kind(ArtifactKind.screenshot)
-        if shots:  # the engine (scipy.ndimage, ~0.4 s to import) only when there is something to read
+        if shots:  # the engine only when there is something to read
             from analysis.engines.vision import read_screenshot
         ref_date = reference_date(ctx) if shots else None
         if not shots:

@@ -6,14 +6,16 @@ import argparse
 import csv
 import hashlib
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
-import pandas as pd
 
 from analysis.cli.output import emit_json
 from analysis.errors import IngestError
 from analysis.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def write_scores(frame: pd.DataFrame, path: Path) -> int:
     """Write one ``timestamp,series,value,score`` row per point of a long metric frame; returns rows."""
+    import pandas as pd  # imported here: every CLI command registers this module, few need pandas
+
     from analysis.engines.metrics import causal_scores
 
     rows = 0

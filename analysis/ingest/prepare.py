@@ -107,6 +107,12 @@ def _folder_kind(name: str) -> ArtifactKind | None:
     return None
 
 
+def parses_as_table(name: str, data: bytes) -> bool:
+    """Whether validating this upload may parse a metric table (pandas): CSV/TSV names, files in a
+    ``metrics/`` folder and archives (which may hold either). Everything else validates without pandas."""
+    return _ext(name) in METRIC_EXTS or _folder_kind(name) == ArtifactKind.metrics or is_zip(data)
+
+
 def _check_upload_size(base: str, data: bytes, settings: Settings) -> None:
     if len(data) > settings.max_upload_bytes:
         raise IngestError(f"{base} is {len(data) / 2**20:.1f} MB, over the {settings.max_upload_mb} MB upload limit: "

@@ -11,6 +11,10 @@ import os
 # default it to errors only so every search does not print deprecation chatter; an explicit value wins.
 os.environ.setdefault("LANCEDB_LOG", "error")
 
+from analysis.knowledge.lance_import import register_namespace_client_lazily  # noqa: E402
+
+register_namespace_client_lazily()
+
 from analysis.knowledge.embedders import (  # noqa: E402
     BedrockTitanEmbedder,
     Embedder,

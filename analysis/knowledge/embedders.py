@@ -298,6 +298,7 @@ class BedrockTitanEmbedder:
     """Amazon Titan Text Embeddings v2 via ``InvokeModel``; the boto3 ``bedrock-runtime`` client is injected."""
 
     MAX_CHARS = 50_000
+    remote = True  #: every call is a billed request: never embedded just to warm up
 
     def __init__(self, client: Any, model_id: str = TITAN_V2_MODEL_ID, dim: int = 1024) -> None:
         if dim not in (256, 512, 1024):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from analysis.engines.logs import services
 from analysis.engines.logs.timestamps import parse_iso
@@ -50,6 +51,7 @@ class AccessHit:
         return "ERROR" if st.startswith("5") else "WARN" if st.startswith("4") else "INFO"
 
 
+@lru_cache(maxsize=8192)  # access logs repeat a few hundred paths thousands of times
 def path_template(path: str) -> str:
     """``/v1/orders/123/items?x=1`` -> ``/v1/orders/<*>/items`` (query dropped, id-like segments masked)."""
     p = path.split("?", 1)[0].split("#", 1)[0]

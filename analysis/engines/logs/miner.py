@@ -23,6 +23,7 @@ SHA-1 of its final text, so the same template gets the same id in every run and 
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from itertools import combinations
 
 from analysis.engines.logs.masking import WILDCARD, mask, normalize_template
@@ -35,6 +36,7 @@ _MAX_PAIR_POOL = 4_000
 _MAX_LENGTH_POOL = 20_000
 
 
+@lru_cache(maxsize=65536)  # the same tokens are compared against many candidates
 def _has_digit(token: str) -> bool:
     return len(token.translate(_DIGIT_TABLE)) != len(token)
 

@@ -1,0 +1,121 @@
+"""Evidence agents in forked worker processes: real parallelism for the GIL-bound engines.
+
+The log parser, the metric detectors and the screenshot reader are Python code that holds the
+GIL, so in threads they take turns on one core. A cold ``python -m analysis analyze`` therefore
+spent about as long as the sum of the agents. Forked children share the parent's imported modules
+and loaded artifacts copy-on-write (no re-import, no copy of the uploads), run one agent each, and
+send back the agent's report, its engine output and progress lines through a pipe.
+
+Forking is only safe from a process that runs a single Python thread (a lock held by another
+thread would stay locked in the child), so :func:`can_fork` says yes only then: the CLI and
+scripts. The Streamlit app (many threads, and warm after its first analysis) keeps the thread pool
+of :mod:`analysis.pipeline`. A child that dies (killed, out of memory) or whose result cannot be
+sent back becomes a degraded agent report with a named gap, as any agent failure does.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from analysis.agents.base import Agent, AgentContext, Progress
+from analysis.models import AgentReport, Gap
+
+RunAgent = Callable[[Agent, AgentContext], AgentReport]
+
+
+def can_fork() -> bool:
+    """True when this process may fork safely: the platform has ``fork`` and only one thread runs."""
+    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+
+@dataclass
+class Started:
+    """A forked child already running one agent (see :func:`start`)."""
+
+    agent: Agent
+    process: Any
+    conn: Connection
+
+
+def start(agent: Agent, ctx: AgentContext, run_agent: RunAgent) -> Started:
+    """Fork a child that runs ``agent`` on ``ctx`` now; collect it with :func:`run_forked`.
+
+    Lets a caller start an agent whose inputs are ready (the logs) while it still prepares the
+    others' (parsing metric CSVs needs pandas, a 0.45 s import the log agent does not need).
+    """
+    fork = mp.get_context("fork")
+    recv, send = fork.Pipe(duplex=False)
+    proc = fork.Process(target=_child, args=(agent, ctx, send, run_agent), name=f"srewb-{agent.name}", daemon=True)
+    proc.start()
+    send.close()
+    return Started(agent, proc, recv)
+
+
+def run_forked(agents: Sequence[Agent], ctx: AgentContext, progress: Progress, run_agent: RunAgent,
+               while_waiting: Callable[[], Any] | None = None,
+               started: dict[str, Started] | None = None) -> list[tuple[AgentReport, float]]:
+    """Run each agent in its own forked child (or adopt the one in ``started``); relay progress from
+    this thread; results in agent order.
+
+    ``while_waiting`` runs in the parent once the children are started (e.g. opening the knowledge
+    base the supervisor will search), so it overlaps with them instead of following them.
+    """
+    pending: dict[Connection, Started] = {}
+    for agent in agents:
+        progress(agent.name, "started")
+        job = (started or {}).get(agent.name) or start(agent, ctx, run_agent)
+        pending[job.conn] = job
+    if while_waiting is not None:
+        while_waiting()
+    results: dict[str, tuple[AgentReport, float]] = {}
+    while pending:
+        for conn in wait(list(pending)):
+            job = pending[conn]
+            name = job.agent.name
+            try:
+                msg = conn.recv()
+            except EOFError:
+                job.process.join()
+                results[name] = (_lost(job.agent, job.process.exitcode), 0.0)
+                del pending[conn]
+                continue
+            if msg[0] == "progress":
+                progress(name, msg[1])
+                continue
+            _kind, report, outputs, seconds = msg
+            if outputs is not None:
+                ctx.engine_outputs[name] = outputs
+            results[name] = (report, seconds)
+            del pending[conn]
+            conn.close()
+            job.process.join()
+    return [results[a.name] for a in agents]
+
+
+def _child(agent: Agent, ctx: AgentContext, conn: Connection, run_agent: RunAgent) -> None:
+    ctx.progress = lambda _name, message: conn.send(("progress", message))
+    t0 = time.perf_counter()
+    report = run_agent(agent, ctx)
+    seconds = time.perf_counter() - t0
+    try:
+        conn.send(("done", report, ctx.engine_outputs.get(agent.name), seconds))
+    except Exception as exc:  # an engine output that cannot be pickled: keep the report, name the loss
+        report.degraded = True
+        report.degraded_reason = f"its detailed output could not be passed back ({type(exc).__name__})"
+        report.gaps.append(Gap(what=f"{agent.name} agent", why=report.degraded_reason,
+                               would_settle="run with SREWB_AGENT_PROCESSES=false and report this input"))
+        conn.send(("done", report, None, seconds))
+    conn.close()
+
+
+def _lost(agent: Agent, exitcode: int | None) -> AgentReport:
+    why = f"its worker process ended unexpectedly (exit code {exitcode})"
+    return AgentReport(agent=agent.name, degraded=True, degraded_reason=why,
+                       gaps=[Gap(what=f"{agent.name} agent", why=why,
+                                 would_settle="run the analysis again; if it repeats, upload less or check memory")])
