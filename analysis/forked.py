@@ -16,16 +16,20 @@ sent back becomes a degraded agent report with a named gap, as any agent failure
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import Any, TypeVar
 
 from analysis.agents.base import Agent, AgentContext, Progress
+from analysis.errors import AnalysisError
 from analysis.models import AgentReport, Gap
 
+T = TypeVar("T")
+R = TypeVar("R")
 RunAgent = Callable[[Agent, AgentContext], AgentReport]
 
 
@@ -51,7 +55,8 @@ def start(agent: Agent, ctx: AgentContext, run_agent: RunAgent) -> Started:
     """
     fork = mp.get_context("fork")
     recv, send = fork.Pipe(duplex=False)
-    proc = fork.Process(target=_child, args=(agent, ctx, send, run_agent), name=f"srewb-{agent.name}", daemon=True)
+    # not a daemon: an agent may fork workers of its own (fork_map), which daemonic processes cannot
+    proc = fork.Process(target=_child, args=(agent, ctx, send, run_agent), name=f"srewb-{agent.name}", daemon=False)
     proc.start()
     send.close()
     return Started(agent, proc, recv)
@@ -96,6 +101,65 @@ def run_forked(agents: Sequence[Agent], ctx: AgentContext, progress: Progress, r
             conn.close()
             job.process.join()
     return [results[a.name] for a in agents]
+
+
+def fork_map(func: Callable[[T], R], items: Sequence[T], *, processes: bool,
+             threads: int = 2) -> list[R | AnalysisError]:
+    """``func`` over ``items`` in order: one forked child per item (as many at once as there are cores)
+    when ``processes`` and :func:`can_fork` allow and there is more than one item, else a thread pool.
+
+    For per-item work that is mostly Python (reading a screenshot): threads would take turns on the
+    GIL. An exception in ``func`` or a child that dies becomes that item's :class:`AnalysisError`;
+    the other items are unaffected. ``func`` must not report progress itself (children have no channel).
+    """
+    if not (processes and len(items) > 1 and can_fork()):
+        from concurrent.futures import ThreadPoolExecutor
+
+        def guarded(item: T) -> R | AnalysisError:
+            try:
+                return func(item)
+            except AnalysisError as exc:
+                return exc
+
+        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(items)))) as pool:
+            return list(pool.map(guarded, items))
+    fork = mp.get_context("fork")
+    limit = max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2))
+    results: dict[int, R | AnalysisError] = {}
+    running: dict[Connection, tuple[int, Any]] = {}
+    queue = list(enumerate(items))
+    while queue or running:
+        while queue and len(running) < limit:
+            i, item = queue.pop(0)
+            recv, send = fork.Pipe(duplex=False)
+            proc = fork.Process(target=_map_child, args=(func, item, send), name=f"srewb-map-{i}", daemon=True)
+            proc.start()
+            send.close()
+            running[recv] = (i, proc)
+        for conn in wait(list(running)):
+            i, proc = running.pop(conn)
+            try:
+                results[i] = conn.recv()
+            except EOFError:
+                results[i] = AnalysisError(f"its worker process ended unexpectedly (exit code {proc.exitcode}): "
+                                           "run the analysis again, or upload less at once")
+            conn.close()
+            proc.join()
+    return [results[i] for i in range(len(items))]
+
+
+def _map_child(func: Callable[[Any], Any], item: Any, conn: Connection) -> None:
+    try:
+        out = func(item)
+    except AnalysisError as exc:
+        out = exc
+    except Exception as exc:  # an engine bug: this item fails with a reason, the others go on
+        out = AnalysisError(f"internal error ({type(exc).__name__}: {exc})")
+    try:
+        conn.send(out)
+    except Exception as exc:
+        conn.send(AnalysisError(f"its result could not be passed back ({type(exc).__name__})"))
+    conn.close()
 
 
 def _child(agent: Agent, ctx: AgentContext, conn: Connection, run_agent: RunAgent) -> None:

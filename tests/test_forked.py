@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from analysis.agents.base import AgentContext
-from analysis.forked import can_fork
+from analysis.errors import AnalysisError
+from analysis.forked import can_fork, fork_map
 from analysis.models import AgentReport, IncidentInput
 from analysis.pipeline import analyze
 from analysis.settings import Settings
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-o
 
 
 @pytest.mark.parametrize("case", ["case_processes_and_progress", "case_threads_when_switched_off",
-                                  "case_crash_and_unpicklable_output", "case_cli_path_same_report"])
+                                  "case_crash_and_unpicklable_output", "case_cli_path_same_report", "case_fork_map"])
 def test_forked_agents(case: str, tmp_path: Path) -> None:
     code = (f"import runpy; ns = runpy.run_path({str(Path(__file__))!r}); "
             f"ns['_fresh']() ; ns[{case!r}](ns['Settings'](data_dir={str(tmp_path / 'data')!r}))")
@@ -104,3 +105,26 @@ def case_cli_path_same_report(settings: Settings) -> None:
     assert [(h.category, h.service, h.confidence) for h in forked.hypotheses] == \
         [(h.category, h.service, h.confidence) for h in threaded.hypotheses]
     assert forked.hypotheses and forked.findings
+
+
+def _square_or_fail(x: int) -> tuple[int, int]:
+    if x == 3:
+        raise AnalysisError("three is refused")
+    if x == 4:
+        os._exit(9)
+    if x == 5:
+        raise KeyError("engine bug")
+    return x * x, os.getpid()
+
+
+def case_fork_map(settings: Settings) -> None:
+    out = fork_map(_square_or_fail, [1, 2, 3, 4, 5, 6], processes=True)
+    assert [o[0] for o in out if not isinstance(o, AnalysisError)] == [1, 4, 36]
+    pids = {o[1] for o in out if not isinstance(o, AnalysisError)}
+    assert len(pids) == 3 and os.getpid() not in pids  # one child per item
+    assert str(out[2]) == "three is refused"
+    assert "ended unexpectedly (exit code 9)" in str(out[3])
+    assert "internal error (KeyError" in str(out[4])
+    threaded = fork_map(_square_or_fail, [1, 2, 3], processes=False)
+    assert [o[0] for o in threaded[:2]] == [1, 4] and {o[1] for o in threaded[:2]} == {os.getpid()}
+    assert isinstance(threaded[2], AnalysisError)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from typing import Any
 
 from analysis.agents.base import AgentContext
 from analysis.errors import WorkbenchError
+from analysis.forked import fork_map
 from analysis.models import AgentReport, ArtifactKind, Gap
 
 _TAIL_LINES = 400
@@ -60,17 +60,17 @@ class VisionAgent:
         if not shots:
             report.gaps.append(Gap(what="screenshots", why="no dashboard screenshot was uploaded",
                                    would_settle="a dashboard screenshot of the affected service (optional)"))
-        def read(item: tuple[int, Any]) -> Any:
-            i, art = item
-            ctx.progress("vision", f"{art.name} ({i}/{len(shots)}): OCR and chart reading")
+        def read(art: Any) -> Any:
             try:
                 return read_screenshot(art.image(), artifact_id=art.id, name=art.name, reference_date=ref_date)
             except WorkbenchError as exc:
                 return exc
 
-        # Two screenshots at a time: one's Python work runs while the other waits for its tesseract processes.
-        with ThreadPoolExecutor(max_workers=min(2, max(1, len(shots))), thread_name_prefix="vision") as pool:
-            results = list(pool.map(read, enumerate(shots, 1)))
+        if shots:
+            ctx.progress("vision", f"reading {len(shots)} screenshot(s): OCR and chart reading")
+        # Screenshots are read in parallel: in forked processes where allowed (the reading is mostly
+        # Python), else two threads (one's Python work runs while the other waits for tesseract).
+        results = fork_map(read, shots, processes=ctx.settings.agent_processes)
         for art, reading in zip(shots, results):
             if isinstance(reading, WorkbenchError):
                 report.gaps.append(Gap(what=f"screenshot {art.name}", why=str(reading),
