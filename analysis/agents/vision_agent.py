@@ -56,13 +56,18 @@ class VisionAgent:
         shots = ctx.of_kind(ArtifactKind.screenshot)
         if shots:  # the engine only when there is something to read
             from analysis.engines.vision import read_screenshot
+            from analysis.engines.vision.ocr import TesseractOcr
+
+            # Several screenshots are read two at a time already: one tesseract each (a second costs a
+            # process start, ~0.17 s CPU, for no gain on busy cores); a lone screenshot splits its OCR in two.
+            ocr = TesseractOcr(workers=1 if len(shots) > 1 else 2)
         ref_date = reference_date(ctx) if shots else None
         if not shots:
             report.gaps.append(Gap(what="screenshots", why="no dashboard screenshot was uploaded",
                                    would_settle="a dashboard screenshot of the affected service (optional)"))
         def read(art: Any) -> Any:
             try:
-                return read_screenshot(art.image(), artifact_id=art.id, name=art.name, reference_date=ref_date)
+                return read_screenshot(art.image(), artifact_id=art.id, name=art.name, reference_date=ref_date, ocr=ocr)
             except WorkbenchError as exc:
                 return exc
 
