@@ -13,7 +13,6 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Sequence
 
@@ -27,6 +26,7 @@ from analysis.errors import KnowledgeError
 from analysis.knowledge.embedders import Embedder
 from analysis.knowledge.explain import why_matched
 from analysis.knowledge.filters import KBFilters, sql_str
+from analysis.knowledge.legs import SearchLegs
 from analysis.knowledge.models import KBEntry, KBHit
 from analysis.knowledge.schema import ENTRY_COLUMNS, embedder_of, entry_to_row, row_to_entry, table_schema
 
@@ -69,7 +69,8 @@ class KnowledgeBase:
                                  "check the path or the object-store settings.") from exc
         self._table: Any = None
         self._embedder_seen: tuple[Any, float, tuple[str, int] | None] | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._legs = SearchLegs(self.uri, table_name, storage_options=storage_options, consistency=interval,
+                                errors=_LANCE_ERRORS)
         self._qcache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._qcache_lock = threading.Lock()
 
@@ -118,6 +119,7 @@ class KnowledgeBase:
 
     def _create_table(self, rows: list[dict[str, Any]] | None = None) -> Any:
         schema = table_schema(self.embedder.dim, self.embedder.id)
+        self._legs.reset()
         try:
             if rows:
                 data = pa.Table.from_pylist(rows, schema=schema)
@@ -301,43 +303,23 @@ class KnowledgeBase:
                 self._qcache.popitem(last=False)
         return vec
 
-    def _pool(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kb-search")
-        return self._executor
-
-    @staticmethod
-    def _leg(query: Any) -> pa.Table | None:
-        try:
-            return query.to_arrow()
-        except _LANCE_ERRORS as exc:  # e.g. no full-text index on a foreign table: use the other leg
-            log.info("a search leg failed and was skipped: %s", exc)
-            return None
-
     def _hybrid(self, table: Any, query: str, where: str | None, depth: int, k: int) -> list[dict]:
         """Vector and full-text top-``depth`` rows (prefiltered), fused by LanceDB's RRFReranker; the top ``k``.
 
-        The full-text leg starts first on a worker thread, so it runs while this thread embeds the query
-        and runs the vector leg. Each leg returns the entry columns of its few rows (no vectors), so the
-        fused top rows need no third round trip to the table; a row's meaning similarity is the vector
-        leg's cosine (``_cos``), None for a row only the full-text leg found (it was not among the
-        ``depth`` nearest in meaning).
+        Both legs are async LanceDB queries (:mod:`analysis.knowledge.legs`): the full-text leg starts
+        first, so it runs while this thread embeds the query, then the vector leg joins it. Each leg
+        returns the entry columns of its few rows (no vectors), so the fused top rows need no third
+        round trip to the table; a row's meaning similarity is the vector leg's cosine (``_cos``), None
+        for a row only the full-text leg found (it was not among the ``depth`` nearest in meaning).
         """
-        cols = ENTRY_COLUMNS
-        fq = table.search(query, query_type="fts").select(cols).with_row_id(True).limit(depth)
-        if where:
-            fq = fq.where(where, prefilter=True)
-        fts_future = self._pool().submit(self._leg, fq)
+        cols = list(ENTRY_COLUMNS)
+        fts_future = self._legs.start_fts(query, cols, where, depth)
         try:
             qvec = self._query_vector(query)
         except BaseException:
             fts_future.cancel()
             raise
-        vq = (table.search(qvec.tolist(), query_type="vector").distance_type("cosine")
-              .select(cols).with_row_id(True).limit(depth))
-        if where:
-            vq = vq.where(where, prefilter=True)
-        vec = self._leg(vq)
+        vec = self._legs.vector(qvec.tolist(), cols, where, depth)
         fts = fts_future.result()
         vec = vec if vec is not None and vec.num_rows else None
         fts = fts if fts is not None and fts.num_rows else None
@@ -366,10 +348,8 @@ class KnowledgeBase:
         return rows[:k]
 
     def close(self) -> None:
-        """Stop the search threads (optional: idle threads cost nothing and end with the process)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False)
-            self._executor = None
+        """Forget the search legs' open table (optional: the shared search loop thread is a daemon)."""
+        self._legs.reset()
 
     # ------------------------------------------------------------------ curation
     def _vectors(self) -> tuple[list[str], np.ndarray]:
