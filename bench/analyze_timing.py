@@ -82,24 +82,49 @@ def main() -> int:
 
 
 def _cli_cold(folders: list[Path]) -> list[str]:
-    """``python -m analysis analyze <scenario> --json`` in a fresh process per scenario (imports included)."""
+    """``python -m analysis analyze <scenario> --json`` in a fresh process per scenario (imports included):
+    agents in forked processes (the default), the baseline with agents in threads (``SREWB_AGENT_PROCESSES=false``,
+    as before the change) in the same run, and the default again with a knowledge base in the data dir."""
     out = ["### Cold CLI: `python -m analysis analyze <scenario> --json`, one fresh process each", "",
-           "| scenario | wall s | CPU s (process + tesseract children) |", "|---|---|---|"]
-    walls = []
+           "Columns: agents in forked processes (default); baseline, agents in threads (`SREWB_AGENT_PROCESSES=false`); "
+           "default with a knowledge base of the 240 shared postmortems in the data directory (searched for "
+           "similar incidents). CPU = this process and all its children (agents, tesseract).", "",
+           "| scenario | processes wall s | CPU s | threads (baseline) wall s | CPU s | processes + KB wall s |",
+           "|---|---|---|---|---|---|"]
+    cols: dict[str, list[float]] = {"proc": [], "thr": [], "kb": []}
     with tempfile.TemporaryDirectory(prefix="srewb-bench-") as tmp:
-        env = dict(os.environ, SREWB_DATA_DIR=tmp, PYTHONPATH=str(REPO))
-        for folder in folders:
+        plain, with_kb = Path(tmp) / "plain", Path(tmp) / "kb"
+        postmortems = REPO.parent / "shared" / "data" / "postmortems" / "postmortems.jsonl"
+        kb_env = dict(os.environ, SREWB_DATA_DIR=str(with_kb), PYTHONPATH=str(REPO))
+        if postmortems.exists():
+            subprocess.run([sys.executable, "-m", "analysis", "kb", "import", str(postmortems)], env=kb_env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+
+        def run(folder: Path, **extra: str) -> tuple[float, float]:
+            env = {**os.environ, "SREWB_DATA_DIR": str(plain), "PYTHONPATH": str(REPO), **extra}
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             subprocess.run([sys.executable, "-m", "analysis", "analyze", str(folder), "--json"], env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
             wall = time.perf_counter() - t0
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-            walls.append(wall)
-            out.append(f"| {folder.name} | {wall:.2f} | {cpu:.2f} |")
-    out += ["", f"Cold CLI wall: median {statistics.median(walls):.2f} s, max {max(walls):.2f} s, "
-                f"{sum(w < 3 for w in walls)}/{len(walls)} under 3 s; load average at the end {os.getloadavg()[0]:.1f}.", ""]
+            return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+
+        for folder in folders:
+            pw, pc = run(folder)
+            tw, tc = run(folder, SREWB_AGENT_PROCESSES="false")
+            kw = run(folder, SREWB_DATA_DIR=str(with_kb))[0] if postmortems.exists() else float("nan")
+            cols["proc"].append(pw)
+            cols["thr"].append(tw)
+            cols["kb"].append(kw)
+            out.append(f"| {folder.name} | {pw:.2f} | {pc:.2f} | {tw:.2f} | {tc:.2f} | {kw:.2f} |")
+
+    def summary(xs: list[float]) -> str:
+        return f"median {statistics.median(xs):.2f} s, max {max(xs):.2f} s, {sum(w < 3 for w in xs)}/{len(xs)} under 3 s"
+
+    out += ["", f"Cold CLI wall, agents in processes: {summary(cols['proc'])}; baseline in threads: "
+                f"{summary(cols['thr'])}; processes with a knowledge base: {summary(cols['kb'])}. "
+                f"Load average at the end {os.getloadavg()[0]:.1f}.", ""]
     return out
 
 
