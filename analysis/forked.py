@@ -19,7 +19,8 @@ import multiprocessing as mp
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
@@ -56,7 +57,8 @@ def start(agent: Agent, ctx: AgentContext, run_agent: RunAgent) -> Started:
     fork = mp.get_context("fork")
     recv, send = fork.Pipe(duplex=False)
     # not a daemon: an agent may fork workers of its own (fork_map), which daemonic processes cannot
-    proc = fork.Process(target=_child, args=(agent, ctx, send, run_agent), name=f"srewb-{agent.name}", daemon=False)
+    proc = fork.Process(target=_child, args=(agent, ctx, send, recv, run_agent), name=f"srewb-{agent.name}",
+                        daemon=False)
     proc.start()
     send.close()
     return Started(agent, proc, recv)
@@ -132,7 +134,7 @@ def fork_map(func: Callable[[T], R], items: Sequence[T], *, processes: bool,
         while queue and len(running) < limit:
             i, item = queue.pop(0)
             recv, send = fork.Pipe(duplex=False)
-            proc = fork.Process(target=_map_child, args=(func, item, send), name=f"srewb-map-{i}", daemon=True)
+            proc = fork.Process(target=_map_child, args=(func, item, send, recv), name=f"srewb-map-{i}", daemon=True)
             proc.start()
             send.close()
             running[recv] = (i, proc)
@@ -148,34 +150,60 @@ def fork_map(func: Callable[[T], R], items: Sequence[T], *, processes: bool,
     return [results[i] for i in range(len(items))]
 
 
-def _map_child(func: Callable[[Any], Any], item: Any, conn: Connection) -> None:
-    try:
-        out = func(item)
-    except AnalysisError as exc:
-        out = exc
-    except Exception as exc:  # an engine bug: this item fails with a reason, the others go on
-        out = AnalysisError(f"internal error ({type(exc).__name__}: {exc})")
-    try:
-        conn.send(out)
-    except Exception as exc:
-        conn.send(AnalysisError(f"its result could not be passed back ({type(exc).__name__})"))
-    conn.close()
+def _map_child(func: Callable[[Any], Any], item: Any, conn: Connection, own_recv: Connection) -> None:
+    own_recv.close()  # else this child keeps its own pipe readable and blocks forever if the parent dies
+    with _quiet_exit():
+        try:
+            out = func(item)
+        except AnalysisError as exc:
+            out = exc
+        except Exception as exc:  # an engine bug: this item fails with a reason, the others go on
+            out = AnalysisError(f"internal error ({type(exc).__name__}: {exc})")
+        try:
+            conn.send(out)
+        except (BrokenPipeError, ConnectionError):
+            raise
+        except Exception as exc:  # a result that cannot be pickled
+            conn.send(AnalysisError(f"its result could not be passed back ({type(exc).__name__})"))
+        conn.close()
 
 
-def _child(agent: Agent, ctx: AgentContext, conn: Connection, run_agent: RunAgent) -> None:
-    ctx.progress = lambda _name, message: conn.send(("progress", message))
-    t0 = time.perf_counter()
-    report = run_agent(agent, ctx)
-    seconds = time.perf_counter() - t0
+def _child(agent: Agent, ctx: AgentContext, conn: Connection, own_recv: Connection, run_agent: RunAgent) -> None:
+    own_recv.close()  # else this child keeps its own pipe readable and blocks forever if the parent dies
+    with _quiet_exit():
+        def progress(_agent: str, message: str) -> None:
+            try:
+                conn.send(("progress", message))
+            except (BrokenPipeError, ConnectionError):  # the parent is gone: nobody to report to
+                os._exit(1)
+
+        ctx.progress = progress
+        t0 = time.perf_counter()
+        report = run_agent(agent, ctx)
+        seconds = time.perf_counter() - t0
+        try:
+            conn.send(("done", report, ctx.engine_outputs.get(agent.name), seconds))
+        except (BrokenPipeError, ConnectionError):
+            raise
+        except Exception as exc:  # an engine output that cannot be pickled: keep the report, name the loss
+            report.degraded = True
+            report.degraded_reason = f"its detailed output could not be passed back ({type(exc).__name__})"
+            report.gaps.append(Gap(what=f"{agent.name} agent", why=report.degraded_reason,
+                                   would_settle="run with SREWB_AGENT_PROCESSES=false and report this input"))
+            conn.send(("done", report, None, seconds))
+        conn.close()
+
+
+@contextmanager
+def _quiet_exit() -> Iterator[None]:
+    """End a child without a traceback when there is nobody to tell: Ctrl-C reaches the whole process
+    group (the parent reports it, once), and a closed pipe means the parent is gone."""
     try:
-        conn.send(("done", report, ctx.engine_outputs.get(agent.name), seconds))
-    except Exception as exc:  # an engine output that cannot be pickled: keep the report, name the loss
-        report.degraded = True
-        report.degraded_reason = f"its detailed output could not be passed back ({type(exc).__name__})"
-        report.gaps.append(Gap(what=f"{agent.name} agent", why=report.degraded_reason,
-                               would_settle="run with SREWB_AGENT_PROCESSES=false and report this input"))
-        conn.send(("done", report, None, seconds))
-    conn.close()
+        yield
+    except KeyboardInterrupt:
+        os._exit(130)
+    except (BrokenPipeError, ConnectionError, EOFError):
+        os._exit(1)
 
 
 def _lost(agent: Agent, exitcode: int | None) -> AgentReport:

@@ -128,3 +128,58 @@ def case_fork_map(settings: Settings) -> None:
     threaded = fork_map(_square_or_fail, [1, 2, 3], processes=False)
     assert [o[0] for o in threaded[:2]] == [1, 4] and {o[1] for o in threaded[:2]} == {os.getpid()}
     assert isinstance(threaded[2], AnalysisError)
+
+
+def _processes_mentioning(marker: str) -> list[int]:
+    out = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if marker in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                    out.append(int(proc.name))
+            except OSError:
+                continue
+    return out
+
+
+class BigAndSlow:
+    """Says it is running, waits, then returns an engine output far larger than a pipe's buffer."""
+
+    name = "log"
+
+    def run(self, ctx: AgentContext) -> AgentReport:
+        import time
+
+        ctx.progress(self.name, "running")
+        time.sleep(1.5)
+        ctx.engine_outputs[self.name] = [f"{i:06d}" + "x" * 1000 for i in range(2000)]  # ~2 MB pickled
+        return AgentReport(agent=self.name)
+
+
+def case_parent_to_be_killed(settings: Settings) -> None:
+    analyze(IncidentInput(title="t"), [], settings=settings, agents=[BigAndSlow(), WhereAmI("metrics")],
+            progress=lambda a, m: print(a, m, flush=True))
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the children")
+def test_children_end_quietly_when_the_parent_is_killed(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    marker = f"parent-kill-{tmp_path.name}"
+    code = (f"# {marker}\nimport runpy; ns = runpy.run_path({str(Path(__file__))!r}); "
+            f"ns['case_parent_to_be_killed'](ns['Settings'](data_dir={str(tmp_path / 'data')!r}))")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert proc.stdout is not None and proc.stderr is not None
+    for line in proc.stdout:  # the slow agent runs in its child
+        if line.startswith("log running"):
+            break
+    assert [p for p in _processes_mentioning(marker) if p != proc.pid], "the agent did not run in a child process"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while _processes_mentioning(marker) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _processes_mentioning(marker), "an orphaned agent process kept running (blocked on its pipe?)"
+    assert "Traceback" not in proc.stderr.read()
