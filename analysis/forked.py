@@ -122,6 +122,8 @@ def fork_map(func: Callable[[T], R], items: Sequence[T], *, processes: bool,
                 return func(item)
             except AnalysisError as exc:
                 return exc
+            except Exception as exc:  # as in a child: this item fails with a reason, the others go on
+                return AnalysisError(f"internal error ({type(exc).__name__}: {exc})")
 
         with ThreadPoolExecutor(max_workers=max(1, min(threads, len(items)))) as pool:
             return list(pool.map(guarded, items))
