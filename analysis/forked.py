@@ -46,22 +46,40 @@ class Started:
     agent: Agent
     process: Any
     conn: Connection
+    inbox: Connection | None = None
+
+    def send_late(self, value: Any) -> None:
+        """Deliver the one late input the agent waits for (``ctx.late_metrics_date``)."""
+        if self.inbox is None:
+            return
+        try:
+            self.inbox.send(value)
+        except (BrokenPipeError, ConnectionError):
+            pass  # the child is gone; run_forked reports it
+        finally:
+            self.inbox.close()
+            self.inbox = None
 
 
-def start(agent: Agent, ctx: AgentContext, run_agent: RunAgent) -> Started:
+def start(agent: Agent, ctx: AgentContext, run_agent: RunAgent, *, late: bool = False) -> Started:
     """Fork a child that runs ``agent`` on ``ctx`` now; collect it with :func:`run_forked`.
 
     Lets a caller start an agent whose inputs are ready (the logs) while it still prepares the
-    others' (parsing metric CSVs needs pandas, a 0.45 s import the log agent does not need).
+    others' (parsing metric CSVs needs pandas, a 0.45 s import the log agent does not need). With
+    ``late``, the child's ``ctx.late_metrics_date()`` waits for :meth:`Started.send_late` (the
+    screenshot reader needs the CSVs' date only after its OCR).
     """
     fork = mp.get_context("fork")
     recv, send = fork.Pipe(duplex=False)
+    inbox_recv, inbox_send = fork.Pipe(duplex=False) if late else (None, None)
     # not a daemon: an agent may fork workers of its own (fork_map), which daemonic processes cannot
-    proc = fork.Process(target=_child, args=(agent, ctx, send, recv, run_agent), name=f"srewb-{agent.name}",
-                        daemon=False)
+    proc = fork.Process(target=_child, args=(agent, ctx, send, recv, run_agent, inbox_recv, inbox_send),
+                        name=f"srewb-{agent.name}", daemon=False)
     proc.start()
     send.close()
-    return Started(agent, proc, recv)
+    if inbox_recv is not None:
+        inbox_recv.close()
+    return Started(agent, proc, recv, inbox_send)
 
 
 def run_forked(agents: Sequence[Agent], ctx: AgentContext, progress: Progress, run_agent: RunAgent,
@@ -170,8 +188,12 @@ def _map_child(func: Callable[[Any], Any], item: Any, conn: Connection, own_recv
         conn.close()
 
 
-def _child(agent: Agent, ctx: AgentContext, conn: Connection, own_recv: Connection, run_agent: RunAgent) -> None:
+def _child(agent: Agent, ctx: AgentContext, conn: Connection, own_recv: Connection, run_agent: RunAgent,
+           inbox: Connection | None = None, inbox_send: Connection | None = None) -> None:
     own_recv.close()  # else this child keeps its own pipe readable and blocks forever if the parent dies
+    if inbox is not None and inbox_send is not None:
+        inbox_send.close()  # likewise: EOF, not a hang, when the parent is gone
+        ctx.late_metrics_date = _late_value(inbox)
     with _quiet_exit():
         def progress(_agent: str, message: str) -> None:
             try:
@@ -194,6 +216,24 @@ def _child(agent: Agent, ctx: AgentContext, conn: Connection, own_recv: Connecti
                                    would_settle="run with SREWB_AGENT_PROCESSES=false and report this input"))
             conn.send(("done", report, None, seconds))
         conn.close()
+
+
+def _late_value(inbox: Connection) -> Callable[[], Any]:
+    """A function returning the value the parent sends through ``inbox`` (None if it never does)."""
+    box: list[Any] = []
+    lock = threading.Lock()
+
+    def get() -> Any:
+        with lock:
+            if not box:
+                try:
+                    box.append(inbox.recv())
+                except (EOFError, ConnectionError):
+                    box.append(None)
+                inbox.close()
+            return box[0]
+
+    return get
 
 
 @contextmanager

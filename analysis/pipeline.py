@@ -107,10 +107,11 @@ def _run_agent(agent: Agent, ctx: AgentContext) -> AgentReport:
                                      would_settle="report this file to the workbench maintainers")])
 
 
-def start_agent(agent: Agent, ctx: AgentContext) -> Started | None:
-    """Fork ``agent`` now on the artifacts in ``ctx`` when agents may run in processes; None otherwise."""
+def start_agent(agent: Agent, ctx: AgentContext, *, late: bool = False) -> Started | None:
+    """Fork ``agent`` now on the artifacts in ``ctx`` when agents may run in processes; None otherwise
+    (``late``: see :func:`analysis.forked.start`)."""
     if ctx.settings.agent_processes and can_fork():
-        return start(agent, ctx, _run_agent)
+        return start(agent, ctx, _run_agent, late=late)
     return None
 
 

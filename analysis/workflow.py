@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from analysis.agents.base import AgentContext, Progress
 from analysis.agents.log_agent import LogAgent
+from analysis.agents.vision_agent import VisionAgent, metrics_end_date
 from analysis.agents.loaded import LoadedArtifact
 from analysis.errors import IngestError, WorkbenchError
+from analysis.ingest.archive import is_zip
 from analysis.ingest.prepare import PreparedBatch, PreparedFile, Rejection, parses_as_table, prepare_files
 from analysis.models import Artifact, ArtifactKind, Incident, IncidentInput, IncidentReport, RunInfo
 from analysis.pipeline import analyze, start_agent
@@ -172,15 +174,30 @@ def analyze_paths(paths: Sequence[str | Path], settings: Settings, *, incident: 
             ids = [f"art-{i + 1:03d}"] if len(part.files) == 1 else [f"art-{i + 1:03d}-{k}" for k in range(1, len(part.files) + 1)]
             by_input[i] = [_loaded(f, art_id, now, settings) for f, art_id in zip(part.files, ids)]
 
-    prepare([i for i, (name, data) in enumerate(files) if not parses_as_table(name, data)])
-    logs = [a for arts in by_input.values() for a in arts if a.artifact.kind == ArtifactKind.log]
+    late = [i for i, (name, data) in enumerate(files) if parses_as_table(name, data)]
+    prepare([i for i in range(len(files)) if i not in late])
+    ready = [a for arts in by_input.values() for a in arts]
+    logs = [a for a in ready if a.artifact.kind == ArtifactKind.log]
+    shots = [a for a in ready if a.artifact.kind == ArtifactKind.screenshot]
     started: dict[str, Started] = {}
+
+    def start_early(agent: Any, artifacts: list[LoadedArtifact], late_date: bool = False) -> None:
+        ctx = AgentContext(incident=incident or found or default, artifacts=artifacts, settings=settings,
+                           clock=lambda: now)
+        if (job := start_agent(agent, ctx, late=late_date)) is not None:
+            started[agent.name] = job
+
     if logs:
-        job = start_agent(LogAgent(), AgentContext(incident=incident or found or default, artifacts=logs,
-                                                   settings=settings, clock=lambda: now))
-        if job is not None:
-            started[job.agent.name] = job
-    prepare([i for i, (name, data) in enumerate(files) if parses_as_table(name, data)])
+        start_early(LogAgent(), logs)
+    if len(shots) == 1 and not any(is_zip(files[i][1]) for i in late):  # a zip may hold more screenshots or CSVs
+        # the reader needs the CSVs' end date only after its OCR: it is sent once they are parsed below
+        # (several screenshots are each read in a process of their own, which needs the date before it forks)
+        start_early(VisionAgent(), shots + logs, late_date=True)
+    prepare(late)
+    if "vision" in started:
+        started["vision"].send_late(metrics_end_date(AgentContext(
+            incident=default, artifacts=[a for i in late for a in by_input.get(i, [])], settings=settings,
+            clock=lambda: now)))
     if not batch.files:
         raise IngestError(_all_rejected(UploadOutcome(rejected=batch.rejected)))
     loaded = [a for i in sorted(by_input) for a in by_input[i]]

@@ -34,6 +34,9 @@ class AgentContext:
     engine_outputs: dict[str, list[Any]] = field(default_factory=dict)
     reports: dict[str, AgentReport] = field(default_factory=dict)
     knowledge: Any = None
+    #: Set when the vision agent was started before the metric CSVs were parsed: returns their end date
+    #: (or None), waiting for the caller to send it (:meth:`analysis.forked.Started.send_late`).
+    late_metrics_date: Callable[[], Any] | None = None
 
     def of_kind(self, kind: ArtifactKind) -> list[LoadedArtifact]:
         return [a for a in self.artifacts if a.artifact.kind == kind]

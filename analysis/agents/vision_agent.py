@@ -20,6 +20,11 @@ def reference_date(ctx: AgentContext) -> date | None:
     the artifacts themselves (cheaply: metric CSVs are small, logs only at their tail), so the vision
     agent needs no other agent's output and can run beside them.
     """
+    return metrics_end_date(ctx) or logs_end_date(ctx)
+
+
+def metrics_end_date(ctx: AgentContext) -> date | None:
+    """The date of the latest point of the metric CSVs (those that parse), or None."""
     latest: datetime | None = None
     for art in ctx.of_kind(ArtifactKind.metrics):
         try:
@@ -31,17 +36,22 @@ def reference_date(ctx: AgentContext) -> date | None:
                 latest = end if latest is None or end > latest else latest
         except WorkbenchError:
             continue
-    if latest is None:
-        from analysis.engines.logs import iter_records
+    return latest.date() if latest is not None else None
 
-        for art in ctx.of_kind(ArtifactKind.log):
-            try:
-                stamps = [r.timestamp for r in iter_records(art.lines()[-_TAIL_LINES:], art.name) if r.timestamp]
-            except WorkbenchError:
-                continue
-            if stamps:
-                end = max(stamps)
-                latest = end if latest is None or end > latest else latest
+
+def logs_end_date(ctx: AgentContext) -> date | None:
+    """The date of the latest timestamp at the tails of the logs, or None."""
+    from analysis.engines.logs import iter_records
+
+    latest: datetime | None = None
+    for art in ctx.of_kind(ArtifactKind.log):
+        try:
+            stamps = [r.timestamp for r in iter_records(art.lines()[-_TAIL_LINES:], art.name) if r.timestamp]
+        except WorkbenchError:
+            continue
+        if stamps:
+            end = max(stamps)
+            latest = end if latest is None or end > latest else latest
     return latest.date() if latest is not None else None
 
 
@@ -61,7 +71,18 @@ class VisionAgent:
             # Several screenshots are read two at a time already: one tesseract each (a second costs a
             # process start, ~0.17 s CPU, for no gain on busy cores); a lone screenshot splits its OCR in two.
             ocr = TesseractOcr(workers=1 if len(shots) > 1 else 2)
-        ref_date = reference_date(ctx) if shots else None
+        ref_date: Any = None
+        if shots and ctx.late_metrics_date is not None:
+            # started before the CSVs were parsed: the caller sends their date; needed only once the text is read
+            late = ctx.late_metrics_date
+
+            def ref_date() -> date | None:
+                return late() or logs_end_date(ctx)
+
+            if len(shots) > 1:
+                ref_date = ref_date()  # resolved before a reader per screenshot is forked
+        elif shots:
+            ref_date = reference_date(ctx)
         if not shots:
             report.gaps.append(Gap(what="screenshots", why="no dashboard screenshot was uploaded",
                                    would_settle="a dashboard screenshot of the affected service (optional)"))

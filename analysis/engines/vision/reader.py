@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -65,12 +66,14 @@ def _badge_boxes(px: Pixels, panel: Box) -> list[Box]:
     return out
 
 
-def read_screenshot(image: Image.Image, *, artifact_id: str, name: str, reference_date: date | None = None,
+def read_screenshot(image: Image.Image, *, artifact_id: str, name: str,
+                    reference_date: date | Callable[[], date | None] | None = None,
                     ocr: OcrEngine | None = None, detector: str = "auto") -> ScreenshotReading:
     """Read a dashboard screenshot: panels, titles, units, time axis, what spiked and alert state.
 
     ``reference_date`` is the (local) date shown at the right end of the time axes, usually the
     incident date; without it (and without a date printed on the page) anomaly times are ``None``.
+    It may be a function, called once the text is read (so its value may still be on its way).
     ``ocr`` defaults to :class:`TesseractOcr`; ``detector`` is ``auto`` (the metric engine's
     detector), ``metrics`` or ``builtin``.
     """
@@ -127,7 +130,7 @@ def read_screenshot(image: Image.Image, *, artifact_id: str, name: str, referenc
     all_text = [ln.text for ln in sorted(header_lines, key=lambda l: (l.box.y0, l.box.x0))]
     tz_off, tz_note = parse_tz_offset(all_text)
     page_date = find_date(all_text)
-    ref = reference_date or page_date
+    ref = (reference_date() if callable(reference_date) else reference_date) or page_date
     if tz_off is None:
         notes.append(tz_note)
     if ref is None:
