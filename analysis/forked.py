@@ -11,10 +11,16 @@ thread would stay locked in the child), so :func:`can_fork` says yes only then: 
 scripts. The Streamlit app (many threads, and warm after its first analysis) keeps the thread pool
 of :mod:`analysis.pipeline`. A child that dies (killed, out of memory) or whose result cannot be
 sent back becomes a degraded agent report with a named gap, as any agent failure does.
+
+Before each fork the parent's objects are moved to the collector's permanent generation
+(``gc.freeze``, as the Python docs advise for fork without exec), so a child's full collections do
+not walk, and copy the pages of, the whole inherited heap (pandas, pydantic schemas). A child
+should also not import what its siblings import too: the caller imports shared engines first.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import threading
@@ -71,6 +77,7 @@ def start(agent: Agent, ctx: AgentContext, run_agent: RunAgent, *, late: bool = 
     """
     fork = mp.get_context("fork")
     recv, send = fork.Pipe(duplex=False)
+    gc.freeze()  # see the module docstring
     inbox_recv, inbox_send = fork.Pipe(duplex=False) if late else (None, None)
     # not a daemon: an agent may fork workers of its own (fork_map), which daemonic processes cannot
     proc = fork.Process(target=_child, args=(agent, ctx, send, recv, run_agent, inbox_recv, inbox_send),
@@ -120,6 +127,7 @@ def run_forked(agents: Sequence[Agent], ctx: AgentContext, progress: Progress, r
             del pending[conn]
             conn.close()
             job.process.join()
+    gc.unfreeze()
     return [results[a.name] for a in agents]
 
 
@@ -154,6 +162,7 @@ def fork_map(func: Callable[[T], R], items: Sequence[T], *, processes: bool,
         while queue and len(running) < limit:
             i, item = queue.pop(0)
             recv, send = fork.Pipe(duplex=False)
+            gc.freeze()  # see the module docstring
             proc = fork.Process(target=_map_child, args=(func, item, send, recv), name=f"srewb-map-{i}", daemon=True)
             proc.start()
             send.close()
@@ -167,6 +176,7 @@ def fork_map(func: Callable[[T], R], items: Sequence[T], *, processes: bool,
                                            "run the analysis again, or upload less at once")
             conn.close()
             proc.join()
+    gc.unfreeze()
     return [results[i] for i in range(len(items))]
 
 

@@ -190,8 +190,12 @@ def analyze_paths(paths: Sequence[str | Path], settings: Settings, *, incident: 
     if logs:
         start_early(LogAgent(), logs)
     if len(shots) == 1 and not any(is_zip(files[i][1]) for i in late):  # a zip may hold more screenshots or CSVs
-        # the reader needs the CSVs' end date only after its OCR: it is sent once they are parsed below
-        # (several screenshots are each read in a process of their own, which needs the date before it forks)
+        # The reader needs the CSVs' end date only after its OCR: it is sent once they are parsed below
+        # (several screenshots are each read in a process of their own, which needs the date before it forks).
+        # The metric engine (and pandas, 0.45 s) is imported first: the CSVs need it here and the reader in
+        # its child, which would otherwise import it a second time.
+        if late:
+            import analysis.engines.metrics  # noqa: F401
         start_early(VisionAgent(), shots + logs, late_date=True)
     prepare(late)
     if "vision" in started:
