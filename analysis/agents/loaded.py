@@ -42,6 +42,16 @@ class LoadedArtifact:
             self._cache["lines"] = split_lines(decode_text(self.payload(), self.name).text)
         return self._cache["lines"]
 
+    def metric_table(self) -> Any:
+        """The parsed metric table (:func:`analysis.engines.metrics.load_metrics`); raises its one-sentence
+        error for a CSV that does not parse. Parsed once per artifact: the metrics agent, the screenshot
+        reader's reference date and the Bedrock tools all read it (a forked agent inherits it)."""
+        if "metric_table" not in self._cache:
+            from analysis.engines.metrics import load_metrics
+
+            self._cache["metric_table"] = load_metrics(self.payload(), self.name)
+        return self._cache["metric_table"]
+
     def image(self):
         """RGB PIL image (validated against the pixel limit)."""
         if "image" not in self._cache:

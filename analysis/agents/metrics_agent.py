@@ -13,7 +13,7 @@ class MetricsAgent:
     name = "metrics"
 
     def run(self, ctx: AgentContext) -> AgentReport:
-        from analysis.engines.metrics import analyze_metrics, load_metrics
+        from analysis.engines.metrics import analyze_metrics
 
         report = AgentReport(agent="metrics")
         outputs = []
@@ -24,7 +24,7 @@ class MetricsAgent:
         for i, art in enumerate(files, 1):
             ctx.progress("metrics", f"{art.name} ({i}/{len(files)}): detecting layout and anomalies")
             try:
-                table = load_metrics(art.payload(), art.name)
+                table = art.metric_table()
                 analysis = analyze_metrics(table, artifact_id=art.id, name=art.name)
             except WorkbenchError as exc:
                 report.gaps.append(Gap(what=f"metrics {art.name}", why=str(exc), would_settle="a CSV with a time column"))

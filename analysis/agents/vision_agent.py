@@ -28,9 +28,7 @@ def metrics_end_date(ctx: AgentContext) -> date | None:
     latest: datetime | None = None
     for art in ctx.of_kind(ArtifactKind.metrics):
         try:
-            from analysis.engines.metrics import load_metrics
-
-            ts = load_metrics(art.payload(), art.name).frame["timestamp"]
+            ts = art.metric_table().frame["timestamp"]
             if len(ts):
                 end = ts.max().to_pydatetime()
                 latest = end if latest is None or end > latest else latest

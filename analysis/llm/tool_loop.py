@@ -179,13 +179,11 @@ def search_logs(ctx: AgentContext, args: Any) -> dict[str, Any]:
 
 def metric_window(ctx: AgentContext, args: Any) -> dict[str, Any]:
     """One series between start and end, downsampled to at most 60 points."""
-    from analysis.engines.metrics import load_metrics  # type: ignore[attr-defined]
-
     start, end = utc(args.start), utc(args.end)
     known: list[str] = []
     for art in ctx.of_kind(ArtifactKind.metrics):
         try:
-            table = load_metrics(art.payload(), art.name)
+            table = art.metric_table()
         except Exception as exc:
             raise ToolError(f"{art.name} could not be loaded ({type(exc).__name__}).") from None
         frame = table.frame
