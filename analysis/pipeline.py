@@ -116,12 +116,12 @@ def start_agent(agent: Agent, ctx: AgentContext, *, late: bool = False) -> Start
 
 
 def _run_concurrently(agents: list[Agent], ctx: AgentContext, progress: Progress,
-                      started: dict[str, Started]) -> list[tuple[AgentReport, float]]:
+                      running: dict[str, Started]) -> list[tuple[AgentReport, float]]:
     """Run agents in forked processes when that is safe (see :mod:`analysis.forked`), else in worker
     threads; relay their progress lines from this thread; results in agent order."""
-    if started or (ctx.settings.agent_processes and len(agents) > 1 and can_fork()):
+    if running or (ctx.settings.agent_processes and len(agents) > 1 and can_fork()):
         return run_forked(agents, ctx, progress, _run_agent, while_waiting=getattr(ctx.knowledge, "warm", None),
-                          started=started)
+                          started=running)
     messages: queue.Queue[tuple[str, str]] = queue.Queue()
     ctx.progress = lambda agent, message: messages.put((agent, message))
 

@@ -74,11 +74,11 @@ class VisionAgent:
             # started before the CSVs were parsed: the caller sends their date; needed only once the text is read
             late = ctx.late_metrics_date
 
-            def ref_date() -> date | None:
+            def when_read() -> date | None:
                 return late() or logs_end_date(ctx)
 
-            if len(shots) > 1:
-                ref_date = ref_date()  # resolved before a reader per screenshot is forked
+            # several screenshots: resolved before a reader per screenshot is forked
+            ref_date = when_read() if len(shots) > 1 else when_read
         elif shots:
             ref_date = reference_date(ctx)
         if not shots:
